@@ -1,0 +1,6 @@
+import { defineSchema } from "convex/server";
+import { coreTables } from "./tables/core";
+
+export default defineSchema({
+  ...coreTables,
+});
