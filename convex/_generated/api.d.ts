@@ -14,7 +14,13 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as http from "../http.js";
+import type * as scim_admin from "../scim/admin.js";
+import type * as scim_api from "../scim/api.js";
+import type * as scim_http from "../scim/http.js";
+import type * as scim_link from "../scim/link.js";
+import type * as scim_store from "../scim/store.js";
 import type * as tables_core from "../tables/core.js";
+import type * as tables_scim from "../tables/scim.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -26,7 +32,13 @@ import type * as tables_core from "../tables/core.js";
  */
 declare const fullApi: ApiFromModules<{
   http: typeof http;
+  "scim/admin": typeof scim_admin;
+  "scim/api": typeof scim_api;
+  "scim/http": typeof scim_http;
+  "scim/link": typeof scim_link;
+  "scim/store": typeof scim_store;
   "tables/core": typeof tables_core;
+  "tables/scim": typeof tables_scim;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,

@@ -1,0 +1,335 @@
+// SCIM persistence: one helper per storage step, used by the operations in ./api.ts inside ONE mutation.
+// Lookups go through indexes; totals come from counters on the directory; deep pages use seq buckets.
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx } from "../_generated/server";
+import { ScimError } from "../../src/scim/errors";
+import type { IndexLookup } from "../../src/scim/filter";
+import type { ResourceData } from "../../src/scim/resource";
+import type { ResourceKind } from "../../src/scim/schemas";
+
+export const BUCKET = 256;
+export type Dir = Doc<"scimDirectories">;
+export type ScimUser = Doc<"scimUsers">;
+export type ScimGroup = Doc<"scimGroups">;
+export type AnyResource = ScimUser | ScimGroup;
+
+const table = (kind: ResourceKind) => (kind === "User" ? "scimUsers" : "scimGroups");
+
+export async function sha256b64url(s: string): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)));
+  let bin = "";
+  for (const b of d) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Bearer token → directory. Every failure is the same 401 (RFC 7644 §3.12, RFC 6750 §3.1). */
+export async function authenticate(ctx: MutationCtx, slug: string, tokenHash: string, now: number): Promise<Dir> {
+  const fail = () => new ScimError(401, undefined, "missing, invalid, expired or revoked bearer token for this directory");
+  const dir = await ctx.db.query("scimDirectories").withIndex("by_slug", (q) => q.eq("slug", slug)).unique();
+  if (!dir) throw fail();
+  const tok = await ctx.db.query("scimTokens").withIndex("by_hash", (q) => q.eq("hash", tokenHash)).unique();
+  if (!tok || tok.directoryId !== dir._id || tok.revokedAt !== undefined) throw fail();
+  if (tok.expiresAt !== undefined && tok.expiresAt <= now) throw fail();
+  // Throttled: a GET should not write on every call (and contend on the token row).
+  if (tok.lastUsedAt === undefined || now - tok.lastUsedAt > 60_000) await ctx.db.patch(tok._id, { lastUsedAt: now });
+  return dir;
+}
+
+export async function getResource(ctx: MutationCtx, dir: Dir, kind: "User", id: string): Promise<ScimUser>;
+export async function getResource(ctx: MutationCtx, dir: Dir, kind: "Group", id: string): Promise<ScimGroup>;
+export async function getResource(ctx: MutationCtx, dir: Dir, kind: ResourceKind, id: string): Promise<AnyResource>;
+export async function getResource(ctx: MutationCtx, dir: Dir, kind: ResourceKind, id: string): Promise<AnyResource> {
+  const doc = await findById(ctx, dir, kind, id);
+  if (!doc) throw new ScimError(404, undefined, `${kind} "${id.slice(0, 64)}" not found`);
+  return doc;
+}
+
+export async function findById(ctx: MutationCtx, dir: Dir, kind: ResourceKind, id: string): Promise<AnyResource | null> {
+  const nid = ctx.db.normalizeId(table(kind), id);
+  if (!nid) return null;
+  const doc = (await ctx.db.get(nid)) as AnyResource | null;
+  return doc && doc.directoryId === dir._id ? doc : null;
+}
+
+export const dataOf = (doc: AnyResource): ResourceData => JSON.parse(doc.json) as ResourceData;
+
+/** Index lookups for a planned filter; the caller evaluates the full filter on the candidates. */
+export async function lookup(ctx: MutationCtx, dir: Dir, kind: ResourceKind, l: IndexLookup): Promise<AnyResource[]> {
+  const d = dir._id;
+  const CAP = 1000;
+  if (l.index === "id") {
+    const doc = await findById(ctx, dir, kind, l.value);
+    return doc ? [doc] : [];
+  }
+  if (kind === "User") {
+    switch (l.index) {
+      case "userName":
+        return ctx.db.query("scimUsers").withIndex("by_directoryId_and_userNameLower", (q) => q.eq("directoryId", d).eq("userNameLower", l.value.toLowerCase())).take(CAP);
+      case "externalId":
+        return ctx.db.query("scimUsers").withIndex("by_directoryId_and_externalId", (q) => q.eq("directoryId", d).eq("externalId", l.value)).take(CAP);
+      case "displayName":
+        return ctx.db.query("scimUsers").withIndex("by_directoryId_and_displayNameLower", (q) => q.eq("directoryId", d).eq("displayNameLower", l.value.toLowerCase())).take(CAP);
+      case "emails.value": {
+        const rows = await ctx.db.query("scimUserEmails").withIndex("by_directoryId_and_valueLower", (q) => q.eq("directoryId", d).eq("valueLower", l.value.toLowerCase())).take(CAP);
+        const out: ScimUser[] = [];
+        for (const r of rows) {
+          const u = await ctx.db.get(r.scimUserId);
+          if (u) out.push(u);
+        }
+        return out;
+      }
+    }
+  }
+  switch (l.index) {
+    case "displayName":
+      return ctx.db.query("scimGroups").withIndex("by_directoryId_and_displayNameLower", (q) => q.eq("directoryId", d).eq("displayNameLower", l.value.toLowerCase())).take(CAP);
+    case "externalId":
+      return ctx.db.query("scimGroups").withIndex("by_directoryId_and_externalId", (q) => q.eq("directoryId", d).eq("externalId", l.value)).take(CAP);
+    default:
+      return [];
+  }
+}
+
+/** All resources in seq order, only when the directory is small enough to scan (caller checks the count). */
+export async function scanAll(ctx: MutationCtx, dir: Dir, kind: ResourceKind, limit: number): Promise<AnyResource[]> {
+  return kind === "User"
+    ? ctx.db.query("scimUsers").withIndex("by_directoryId_and_seq", (q) => q.eq("directoryId", dir._id)).take(limit)
+    : ctx.db.query("scimGroups").withIndex("by_directoryId_and_seq", (q) => q.eq("directoryId", dir._id)).take(limit);
+}
+
+/**
+ * One page in default (seq) order: find the seq bucket holding position `startIndex` by summing bucket
+ * counters, then skip < BUCKET rows inside it. Reads ≈ buckets before the page + skip + count.
+ */
+export async function pageBySeq(ctx: MutationCtx, dir: Dir, kind: ResourceKind, startIndex: number, count: number): Promise<AnyResource[]> {
+  if (count <= 0) return [];
+  let skip = startIndex - 1;
+  let fromSeq = 0;
+  if (skip > 0) {
+    const buckets = ctx.db.query("scimSeqBuckets").withIndex("by_directoryId_and_kind_and_bucket", (q) => q.eq("directoryId", dir._id).eq("kind", kind));
+    let found = false;
+    for await (const b of buckets) {
+      if (b.live <= skip) {
+        skip -= b.live;
+        fromSeq = (b.bucket + 1) * BUCKET;
+        continue;
+      }
+      fromSeq = b.bucket * BUCKET;
+      found = true;
+      break;
+    }
+    if (!found) return [];
+  }
+  const rows =
+    kind === "User"
+      ? await ctx.db.query("scimUsers").withIndex("by_directoryId_and_seq", (q) => q.eq("directoryId", dir._id).gte("seq", fromSeq)).take(skip + count)
+      : await ctx.db.query("scimGroups").withIndex("by_directoryId_and_seq", (q) => q.eq("directoryId", dir._id).gte("seq", fromSeq)).take(skip + count);
+  return rows.slice(skip);
+}
+
+async function bumpBucket(ctx: MutationCtx, dir: Dir, kind: ResourceKind, seq: number, delta: number) {
+  const bucket = Math.floor(seq / BUCKET);
+  const b = await ctx.db
+    .query("scimSeqBuckets")
+    .withIndex("by_directoryId_and_kind_and_bucket", (q) => q.eq("directoryId", dir._id).eq("kind", kind).eq("bucket", bucket))
+    .unique();
+  if (b) {
+    if (b.live + delta <= 0) await ctx.db.delete(b._id);
+    else await ctx.db.patch(b._id, { live: b.live + delta });
+  } else if (delta > 0) await ctx.db.insert("scimSeqBuckets", { directoryId: dir._id, kind, bucket, live: delta });
+}
+
+// ---------------- users ----------------
+
+function userFields(data: ResourceData) {
+  const userName = data.userName as string;
+  return {
+    userNameLower: userName.toLowerCase(),
+    externalId: typeof data.externalId === "string" ? data.externalId : undefined,
+    displayNameLower: typeof data.displayName === "string" ? data.displayName.toLowerCase() : undefined,
+    active: data.active !== false,
+  };
+}
+
+function emailValues(data: ResourceData): string[] {
+  const emails = Array.isArray(data.emails) ? (data.emails as Array<Record<string, unknown>>) : [];
+  const out = new Set<string>();
+  for (const e of emails) if (typeof e.value === "string") out.add(e.value.toLowerCase());
+  return [...out];
+}
+
+async function assertUserNameFree(ctx: MutationCtx, dir: Dir, userNameLower: string, self?: Id<"scimUsers">) {
+  const other = await ctx.db.query("scimUsers").withIndex("by_directoryId_and_userNameLower", (q) => q.eq("directoryId", dir._id).eq("userNameLower", userNameLower)).first();
+  if (other && other._id !== self) throw new ScimError(409, "uniqueness", `userName is already in use in this directory`);
+}
+
+async function syncEmails(ctx: MutationCtx, dir: Dir, id: Id<"scimUsers">, data: ResourceData) {
+  const want = emailValues(data);
+  const rows = await ctx.db.query("scimUserEmails").withIndex("by_scimUserId", (q) => q.eq("scimUserId", id)).take(500);
+  for (const r of rows) if (!want.includes(r.valueLower)) await ctx.db.delete(r._id);
+  for (const v of want) if (!rows.some((r) => r.valueLower === v)) await ctx.db.insert("scimUserEmails", { directoryId: dir._id, scimUserId: id, valueLower: v });
+}
+
+export async function insertUser(ctx: MutationCtx, dir: Dir, data: ResourceData, now: number): Promise<ScimUser> {
+  const f = userFields(data);
+  await assertUserNameFree(ctx, dir, f.userNameLower);
+  dir = (await ctx.db.get(dir._id))!;
+  const seq = dir.nextUserSeq;
+  const id = await ctx.db.insert("scimUsers", { directoryId: dir._id, seq, json: JSON.stringify(data), ...f, version: 1, created: now, lastModified: now });
+  await ctx.db.patch(dir._id, { nextUserSeq: seq + 1, userCount: dir.userCount + 1 });
+  await bumpBucket(ctx, dir, "User", seq, 1);
+  await syncEmails(ctx, dir, id, data);
+  return (await ctx.db.get(id))!;
+}
+
+export async function updateUser(ctx: MutationCtx, dir: Dir, doc: ScimUser, data: ResourceData, now: number): Promise<ScimUser> {
+  const f = userFields(data);
+  if (f.userNameLower !== doc.userNameLower) await assertUserNameFree(ctx, dir, f.userNameLower, doc._id);
+  await ctx.db.patch(doc._id, { json: JSON.stringify(data), ...f, version: doc.version + 1, lastModified: now });
+  await syncEmails(ctx, dir, doc._id, data);
+  return (await ctx.db.get(doc._id))!;
+}
+
+export async function deleteUser(ctx: MutationCtx, dir: Dir, doc: ScimUser): Promise<Id<"scimGroups">[]> {
+  const rows = await ctx.db.query("scimGroupMembers").withIndex("by_userId_and_groupId", (q) => q.eq("userId", doc._id)).take(5000);
+  for (const r of rows) {
+    await ctx.db.delete(r._id);
+    const g = await ctx.db.get(r.groupId);
+    if (g) await ctx.db.patch(g._id, { memberCount: Math.max(0, g.memberCount - 1) });
+  }
+  const emails = await ctx.db.query("scimUserEmails").withIndex("by_scimUserId", (q) => q.eq("scimUserId", doc._id)).take(500);
+  for (const e of emails) await ctx.db.delete(e._id);
+  await ctx.db.delete(doc._id);
+  const fresh = (await ctx.db.get(dir._id))!;
+  await ctx.db.patch(dir._id, { userCount: Math.max(0, fresh.userCount - 1) });
+  await bumpBucket(ctx, dir, "User", doc.seq, -1);
+  return rows.map((r) => r.groupId);
+}
+
+/** Groups a user belongs to (the computed, read-only `groups` attribute). */
+export async function groupsOfUser(ctx: MutationCtx, id: Id<"scimUsers">, limit = 200) {
+  const rows = await ctx.db.query("scimGroupMembers").withIndex("by_userId_and_groupId", (q) => q.eq("userId", id)).take(limit);
+  const out: Array<{ id: string; display: string }> = [];
+  for (const r of rows) {
+    const g = await ctx.db.get(r.groupId);
+    if (g) out.push({ id: g._id, display: (JSON.parse(g.json) as { displayName: string }).displayName });
+  }
+  return out;
+}
+
+// ---------------- groups ----------------
+
+async function assertDisplayNameFree(ctx: MutationCtx, dir: Dir, lower: string, self?: Id<"scimGroups">) {
+  const other = await ctx.db.query("scimGroups").withIndex("by_directoryId_and_displayNameLower", (q) => q.eq("directoryId", dir._id).eq("displayNameLower", lower)).first();
+  if (other && other._id !== self) throw new ScimError(409, "uniqueness", `a Group with this displayName already exists in this directory`);
+}
+
+function groupFields(data: ResourceData) {
+  return {
+    displayNameLower: (data.displayName as string).toLowerCase(),
+    externalId: typeof data.externalId === "string" ? data.externalId : undefined,
+  };
+}
+
+export async function insertGroup(ctx: MutationCtx, dir: Dir, data: ResourceData, now: number): Promise<ScimGroup> {
+  const f = groupFields(data);
+  await assertDisplayNameFree(ctx, dir, f.displayNameLower);
+  dir = (await ctx.db.get(dir._id))!;
+  const seq = dir.nextGroupSeq;
+  const id = await ctx.db.insert("scimGroups", { directoryId: dir._id, seq, json: JSON.stringify(data), ...f, memberCount: 0, version: 1, created: now, lastModified: now });
+  await ctx.db.patch(dir._id, { nextGroupSeq: seq + 1, groupCount: dir.groupCount + 1 });
+  await bumpBucket(ctx, dir, "Group", seq, 1);
+  return (await ctx.db.get(id))!;
+}
+
+export async function updateGroup(ctx: MutationCtx, dir: Dir, doc: ScimGroup, data: ResourceData, now: number): Promise<ScimGroup> {
+  const f = groupFields(data);
+  if (f.displayNameLower !== doc.displayNameLower) await assertDisplayNameFree(ctx, dir, f.displayNameLower, doc._id);
+  await ctx.db.patch(doc._id, { json: JSON.stringify(data), ...f, version: doc.version + 1, lastModified: now });
+  return (await ctx.db.get(doc._id))!;
+}
+
+export const MAX_MEMBER_CHANGES = 20_000;
+
+/** Member ids of a group (bounded). */
+export async function memberRows(ctx: MutationCtx, groupId: Id<"scimGroups">, limit: number) {
+  return ctx.db.query("scimGroupMembers").withIndex("by_groupId_and_userId", (q) => q.eq("groupId", groupId)).take(limit);
+}
+
+/**
+ * Apply member operations in order. Values must be Users of this directory (400 invalidValue otherwise).
+ * Returns the SCIM users whose membership changed (their roles are recomputed by the caller).
+ */
+export async function applyMemberOps(
+  ctx: MutationCtx,
+  dir: Dir,
+  group: ScimGroup,
+  ops: Array<{ kind: "add" | "remove" | "replace"; values: string[] }>,
+): Promise<Set<Id<"scimUsers">>> {
+  const touched = new Set<Id<"scimUsers">>();
+  let count = group.memberCount;
+  const resolve = async (value: string) => {
+    const u = await findById(ctx, dir, "User", value);
+    if (!u) throw new ScimError(400, "invalidValue", `member "${value.slice(0, 64)}" is not a User of this directory`);
+    return u._id as Id<"scimUsers">;
+  };
+  const rowOf = (uid: Id<"scimUsers">) =>
+    ctx.db.query("scimGroupMembers").withIndex("by_groupId_and_userId", (q) => q.eq("groupId", group._id).eq("userId", uid)).first();
+  let changes = 0;
+  for (const op of ops) {
+    changes += op.values.length;
+    if (changes > MAX_MEMBER_CHANGES) throw new ScimError(400, "tooMany", `more than ${MAX_MEMBER_CHANGES} member changes in one request`);
+    if (op.kind === "replace") {
+      const keep = new Set<string>();
+      for (const v of op.values) keep.add(await resolve(v));
+      const rows = await memberRows(ctx, group._id, MAX_MEMBER_CHANGES + 1);
+      if (rows.length > MAX_MEMBER_CHANGES) throw new ScimError(400, "tooMany", `group has too many members to replace in one request`);
+      for (const r of rows) {
+        if (keep.has(r.userId)) {
+          keep.delete(r.userId);
+          continue;
+        }
+        await ctx.db.delete(r._id);
+        count--;
+        touched.add(r.userId);
+      }
+      for (const uid of keep) {
+        await ctx.db.insert("scimGroupMembers", { directoryId: dir._id, groupId: group._id, userId: uid as Id<"scimUsers"> });
+        count++;
+        touched.add(uid as Id<"scimUsers">);
+      }
+      continue;
+    }
+    for (const v of op.values) {
+      if (op.kind === "add") {
+        const uid = await resolve(v);
+        if (await rowOf(uid)) continue;
+        await ctx.db.insert("scimGroupMembers", { directoryId: dir._id, groupId: group._id, userId: uid });
+        count++;
+        touched.add(uid);
+      } else {
+        // Removing a member that is not there (or not a user here) is not an error: the end state holds.
+        const uid = ctx.db.normalizeId("scimUsers", v);
+        if (!uid) continue;
+        const row = await rowOf(uid);
+        if (!row) continue;
+        await ctx.db.delete(row._id);
+        count--;
+        touched.add(uid);
+      }
+    }
+  }
+  if (count !== group.memberCount) await ctx.db.patch(group._id, { memberCount: count });
+  return touched;
+}
+
+export async function deleteGroup(ctx: MutationCtx, dir: Dir, doc: ScimGroup): Promise<Id<"scimUsers">[]> {
+  const rows = await memberRows(ctx, doc._id, MAX_MEMBER_CHANGES + 1);
+  if (rows.length > MAX_MEMBER_CHANGES) throw new ScimError(400, "tooMany", `group has too many members to delete in one request; remove members first`);
+  for (const r of rows) await ctx.db.delete(r._id);
+  await ctx.db.delete(doc._id);
+  const fresh = (await ctx.db.get(dir._id))!;
+  await ctx.db.patch(dir._id, { groupCount: Math.max(0, fresh.groupCount - 1) });
+  await bumpBucket(ctx, dir, "Group", doc.seq, -1);
+  return rows.map((r) => r.userId);
+}
