@@ -28,7 +28,7 @@ export function normalizeSingle(def: AttrDef, value: unknown, path: string): unk
       let v = value;
       // Entra's other manager shape: a bare id instead of {"value": id}; also a one-element array.
       if (Array.isArray(v) && v.length === 1 && !def.multiValued) v = v[0];
-      if ((typeof v === "string" || typeof v === "number") && findSubAttr(def, "value")) v = { value: String(v) };
+      if ((typeof v === "string" || typeof v === "number") && !def.multiValued && findSubAttr(def, "value")) v = { value: String(v) };
       if (!isObject(v)) throw badValue(`attribute "${path}" must be an object`);
       const out: Record<string, unknown> = {};
       for (const [k, sv] of Object.entries(v)) {
