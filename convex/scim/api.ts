@@ -512,7 +512,7 @@ async function bulk(ctx: MutationCtx, dir: Dir, req: Req): Promise<ScimResult> {
   for (const op of parsed) {
     if (failOnErrors !== undefined && failOnErrors > 0 && errors >= failOnErrors) break;
     const missing = new Set<string>();
-    const path = replaceBulkIds(op.path, ids, missing) as string;
+    const path = op.path.split("/").map((seg) => replaceBulkIds(seg, ids, missing) as string).join("/");
     const data = op.data === undefined ? undefined : replaceBulkIds(op.data, ids, missing);
     const entry: Record<string, unknown> = { method: op.method, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}) };
     const fail = (e: ScimError) => {
