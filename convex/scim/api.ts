@@ -135,7 +135,8 @@ function wants(attr: string, o: Pick<RenderOpts, "include" | "exclude">): boolea
 
 async function computedOf(ctx: MutationCtx, dir: Dir, doc: AnyResource, kind: ResourceKind, base: string, need: { groups?: boolean; members?: boolean }, budget: { members: number }) {
   const computed: Record<string, unknown> = {};
-  if (kind === "User" && need.groups) {
+  // A directory without groups has no memberships: skip one index range per user on every page.
+  if (kind === "User" && need.groups && dir.groupCount > 0) {
     const groups = await groupsOfUser(ctx, doc._id as Id<"scimUsers">);
     if (groups.length) computed.groups = groups.map((g) => ({ value: g.id, $ref: `${base}/Groups/${g.id}`, display: g.display, type: "direct" }));
   }

@@ -1,5 +1,6 @@
 // Shared setup for SCIM convex-test suites: a group, a directory and a token, and a fetch wrapper.
-import { convexTest } from "convex-test";
+/// <reference types="vite/client" />
+import { convexTest, type TestConvex } from "convex-test";
 import { vi } from "vitest";
 import schema from "../../convex/schema";
 import { internal } from "../../convex/_generated/api";
@@ -9,7 +10,7 @@ export const modules = import.meta.glob("../../convex/**/*.ts");
 export const SITE = "https://gw.example.test";
 export const DEMO_TOKEN = "scim-test-token-0123456789abcdef";
 
-export type T = ReturnType<typeof convexTest>;
+export type T = TestConvex<typeof schema>;
 
 export interface Env {
   t: T;
@@ -24,7 +25,7 @@ export interface Env {
 
 export async function setup(opts: { policy?: Record<string, unknown>; slug?: string; limits?: boolean } = {}): Promise<Env> {
   vi.stubEnv("CONVEX_SITE_URL", SITE);
-  const t = opts.limits ? convexTest({ schema, modules, transactionLimits: true }) : convexTest(schema, modules);
+  const t: T = opts.limits ? convexTest({ schema, modules, transactionLimits: true }) : convexTest(schema, modules);
   const groupId = await t.run((ctx) =>
     ctx.db.insert("groups", { slug: "acme", name: "Acme", policy: { defaultRole: "member", ...(opts.policy ?? {}) } as never, createdAt: 0 }),
   );
