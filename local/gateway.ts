@@ -170,7 +170,9 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       const body = await readBody(req);
       try {
         const { fn, args } = JSON.parse(body?.toString("utf8") ?? "{}");
-        const result = await (engine as unknown as { fun(f: unknown, a: unknown): Promise<unknown> }).fun(makeFunctionReference(fn), args ?? {});
+        // convex-test's generic runner: resolves query / mutation / action by the module's export.
+        const run = (engine as unknown as { fun(f: { udfPath: string; componentPath: string }, a: unknown): Promise<unknown> }).fun;
+        const result = await run({ udfPath: String(fn), componentPath: "" }, args ?? {});
         dirty = true;
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ result: result ?? null }));
       } catch (err) {
