@@ -1,8 +1,11 @@
 // Routing only: each protocol registers its own routes (STYLE.md, Convex conventions).
 import { httpRouter } from "convex/server";
+import { registerIssuerRoutes } from "./oauth/http";
 import { registerScimRoutes } from "./scim/http";
 
 const http = httpRouter();
+
+registerIssuerRoutes(http);
 registerScimRoutes(http);
 
 export default http;

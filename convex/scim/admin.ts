@@ -4,22 +4,16 @@ import { ConvexError, v } from "convex/values";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
 import { scimRoleRule } from "../tables/scim";
-import { sha256b64url } from "./store";
+import { randomToken, sha256b64url } from "../lib/crypto";
 import { siteBase } from "./api";
 
 const SLUG = /^[A-Za-z0-9_-]{3,64}$/;
 
-function randomB64url(bytes: number): string {
-  const b = crypto.getRandomValues(new Uint8Array(bytes));
-  let s = "";
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
 const adminError = (code: string, message: string) => new ConvexError({ kind: "ScimAdminError", code, message });
 
 async function createDir(ctx: MutationCtx, groupId: Id<"groups">, name: string, slug?: string) {
-  const s = slug ?? `dir_${randomB64url(9).replace(/[-_]/g, "x")}`;
+  const s = slug ?? `dir_${randomToken(9).replace(/[-_]/g, "x")}`;
   if (!SLUG.test(s)) throw adminError("invalid_slug", `directory id must match ${SLUG}`);
   if (await ctx.db.query("scimDirectories").withIndex("by_slug", (q) => q.eq("slug", s)).first()) throw adminError("slug_taken", "directory id is taken");
   const id = await ctx.db.insert("scimDirectories", {
@@ -53,7 +47,7 @@ export const mintToken = internalMutation({
   returns: v.object({ tokenId: v.id("scimTokens"), token: v.string() }),
   handler: async (ctx, a) => {
     if (!(await ctx.db.get(a.directoryId))) throw adminError("unknown_directory", "directory not found");
-    const token = `scim_${randomB64url(32)}`;
+    const token = `scim_${randomToken(32)}`;
     const tokenId = await storeToken(ctx, a.directoryId, token, a.name ?? "token", a.expiresAt);
     return { tokenId, token };
   },

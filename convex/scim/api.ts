@@ -6,6 +6,7 @@ import { ConvexError, v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
+import { siteUrl } from "../lib/env";
 import { ScimError, badSyntax, badValue, renderError } from "../../src/scim/errors";
 import { evaluate, parseFilter, planFilter, touches, type FilterNode } from "../../src/scim/filter";
 import { applyPatch } from "../../src/scim/patch";
@@ -85,8 +86,7 @@ interface Req {
 }
 
 export function siteBase(slug: string): string {
-  const site = (process.env.CONVEX_SITE_URL ?? "http://127.0.0.1:3211").replace(/\/+$/, "");
-  return `${site}/scim/v2/${encodeURIComponent(slug)}`;
+  return `${siteUrl()}/scim/v2/${encodeURIComponent(slug)}`;
 }
 
 const json = (status: number, body: unknown, extra: Partial<ScimResult> = {}): ScimResult => ({ status, body: JSON.stringify(body), ...extra });

@@ -15,12 +15,7 @@ export type AnyResource = ScimUser | ScimGroup;
 
 const table = (kind: ResourceKind) => (kind === "User" ? "scimUsers" : "scimGroups");
 
-export async function sha256b64url(s: string): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)));
-  let bin = "";
-  for (const b of d) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
+export { sha256b64url } from "../lib/crypto";
 
 /** Bearer token → directory. Every failure is the same 401 (RFC 7644 §3.12, RFC 6750 §3.1). */
 export async function authenticate(ctx: MutationCtx, slug: string, tokenHash: string, now: number): Promise<Dir> {
