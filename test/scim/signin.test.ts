@@ -2,6 +2,7 @@
 // deactivation then stops their refresh token and blocks the next sign-in (issue 6 bullet 11).
 import { describe, expect, test } from "vitest";
 import { internal } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
 import { exchange, newGateway, refresh, seedGroupAndApp, signIn } from "../helpers";
 import { DEMO_TOKEN, PATCH_OP, USER_SCHEMA } from "./helpers";
 
@@ -14,7 +15,7 @@ describe("SCIM → SSO", () => {
       t.fetch(`/scim/v2/${slug}${path}`, { method, headers: { Authorization: `Bearer ${DEMO_TOKEN}`, "Content-Type": "application/scim+json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
 
     const created = await (await scim("/Users", "POST", { schemas: [USER_SCHEMA], userName: "ada@acme.example", externalId: "okta-ada", emails: [{ value: "Ada@Acme.example", primary: true }], active: true })).json();
-    const linked = await t.run(async (ctx) => (await ctx.db.get(created.id))!.userId);
+    const linked = await t.run(async (ctx) => (await ctx.db.get(created.id as Id<"scimUsers">))!.userId);
 
     const login = await signIn(t, groupId, { subject: "saml-nameid-ada", email: "ada@acme.example" });
     expect(login.userId).toBe(linked);
