@@ -124,7 +124,7 @@ async function reads(ctx: MutationCtx): Promise<number | undefined> {
 interface RenderOpts {
   include?: AttrList;
   exclude?: AttrList;
-  budget: { members: number };
+  budget: { members: number; groups?: Map<string, string | null> };
 }
 
 function wants(attr: string, o: Pick<RenderOpts, "include" | "exclude">): boolean {
@@ -133,11 +133,12 @@ function wants(attr: string, o: Pick<RenderOpts, "include" | "exclude">): boolea
   return true;
 }
 
-async function computedOf(ctx: MutationCtx, dir: Dir, doc: AnyResource, kind: ResourceKind, base: string, need: { groups?: boolean; members?: boolean }, budget: { members: number }) {
+async function computedOf(ctx: MutationCtx, dir: Dir, doc: AnyResource, kind: ResourceKind, base: string, need: { groups?: boolean; members?: boolean }, budget: RenderOpts["budget"]) {
   const computed: Record<string, unknown> = {};
   // A directory without groups has no memberships: skip one index range per user on every page.
   if (kind === "User" && need.groups && dir.groupCount > 0) {
-    const groups = await groupsOfUser(ctx, doc._id as Id<"scimUsers">);
+    budget.groups ??= new Map();
+    const groups = await groupsOfUser(ctx, doc._id as Id<"scimUsers">, budget.groups);
     if (groups.length) computed.groups = groups.map((g) => ({ value: g.id, $ref: `${base}/Groups/${g.id}`, display: g.display, type: "direct" }));
   }
   if (kind === "Group" && need.members) {
@@ -246,8 +247,9 @@ async function list(ctx: MutationCtx, dir: Dir, kind: ResourceKind, q: ListQuery
     const needGroups = kind === "User" && filter !== undefined && touches(filter, "groups");
     const needMembers = kind === "Group" && filter !== undefined && touches(filter, "members");
     const matched: Array<{ doc: AnyResource; key: string | number | undefined }> = [];
+    const evalBudget: RenderOpts["budget"] = { members: MAX_MEMBERS_RENDERED, groups: new Map() };
     for (const doc of candidates) {
-      const computed = needGroups || needMembers ? await computedOf(ctx, dir, doc, kind, base, { groups: needGroups, members: needMembers }, { members: MAX_MEMBERS_RENDERED }) : {};
+      const computed = needGroups || needMembers ? await computedOf(ctx, dir, doc, kind, base, { groups: needGroups, members: needMembers }, evalBudget) : {};
       const full = renderResource(rt, { id: doc._id, data: dataOf(doc), created: doc.created, lastModified: doc.lastModified, version: doc.version }, base, computed);
       if (filter && !evaluate(filter, full)) continue;
       matched.push({ doc, key: sort ? sortKey(full, sort.keys, sort.def) : undefined });
@@ -276,8 +278,28 @@ function checkIdUnchanged(body: unknown, id: string) {
 }
 
 async function membersOf(ctx: MutationCtx, groupId: Id<"scimGroups">): Promise<Id<"scimUsers">[]> {
-  return (await memberRows(ctx, groupId, 20_000)).map((r) => r.userId);
+  return (await memberRows(ctx, groupId, 10_000)).map((r) => r.userId);
 }
+
+/** Role recomputation inline for a few users; in scheduled batches for many (bounded reads per transaction). */
+export const INLINE_ROLE_RECOMPUTE = 200;
+async function rolesFor(ctx: MutationCtx, dir: Dir, ids: Iterable<Id<"scimUsers">>, now: number) {
+  if (!dir.roleRules?.length) return;
+  const all = [...ids];
+  await recomputeRoles(ctx, dir, all.slice(0, INLINE_ROLE_RECOMPUTE), now);
+  if (all.length > INLINE_ROLE_RECOMPUTE)
+    await ctx.scheduler.runAfter(0, internal.scim.api.recomputeRolesJob, { directoryId: dir._id, userIds: all.slice(INLINE_ROLE_RECOMPUTE) });
+}
+
+export const recomputeRolesJob = internalMutation({
+  args: { directoryId: v.id("scimDirectories"), userIds: v.array(v.id("scimUsers")) },
+  returns: v.null(),
+  handler: async (ctx, a) => {
+    const dir = await ctx.db.get(a.directoryId);
+    if (dir) await rolesFor(ctx, dir, a.userIds, Date.now());
+    return null;
+  },
+});
 
 async function resource(ctx: MutationCtx, dir: Dir, kind: ResourceKind, req: Req, now: number): Promise<ScimResult> {
   const rt = resourceType(kind);
@@ -298,7 +320,7 @@ async function resource(ctx: MutationCtx, dir: Dir, kind: ResourceKind, req: Req
     const doc = await insertGroup(ctx, dir, input.data, now);
     if (input.members?.length) {
       const touched = await applyMemberOps(ctx, dir, doc, [{ kind: "replace", values: input.members.map((x) => x.value) }]);
-      await recomputeRoles(ctx, dir, touched, now);
+      await rolesFor(ctx, dir, touched, now);
     }
     return single(ctx, dir, kind, (await ctx.db.get(doc._id))!, 201, req.params);
   }
@@ -360,7 +382,7 @@ async function resource(ctx: MutationCtx, dir: Dir, kind: ResourceKind, req: Req
         await unlinkDeletedUser(ctx, dir, doc as ScimUser, now);
       } else {
         const members = await deleteGroup(ctx, dir, doc as ScimGroup);
-        await recomputeRoles(ctx, dir, members, now);
+        await rolesFor(ctx, dir, members, now);
       }
       return { status: 204 };
     }
@@ -374,7 +396,7 @@ async function rolesAfterGroupChange(ctx: MutationCtx, dir: Dir, before: ScimGro
   const renamed = before.displayNameLower !== after.displayNameLower || before.externalId !== after.externalId;
   const ids = new Set(touched);
   if (renamed && dir.roleRules?.length) for (const u of await membersOf(ctx, after._id)) ids.add(u);
-  if (ids.size) await recomputeRoles(ctx, dir, ids, now);
+  if (ids.size) await rolesFor(ctx, dir, ids, now);
 }
 
 // ---------------- discovery (RFC 7644 §4) ----------------

@@ -195,6 +195,8 @@ export async function unlinkDeletedUser(ctx: MutationCtx, dir: Doc<"scimDirector
 
 /** Recompute roles of linked users after SCIM group membership or group naming changed. */
 export async function recomputeRoles(ctx: MutationCtx, dir: Doc<"scimDirectories">, scimUserIds: Iterable<Id<"scimUsers">>, now: number) {
+  // Without rules every member has the default role, set when the membership was written: nothing to do.
+  if (!dir.roleRules?.length) return;
   const group = await ctx.db.get(dir.groupId);
   if (!group) return;
   for (const id of scimUserIds) {

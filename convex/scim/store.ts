@@ -201,13 +201,20 @@ export async function deleteUser(ctx: MutationCtx, dir: Dir, doc: ScimUser): Pro
   return rows.map((r) => r.groupId);
 }
 
-/** Groups a user belongs to (the computed, read-only `groups` attribute). */
-export async function groupsOfUser(ctx: MutationCtx, id: Id<"scimUsers">, limit = 200) {
+/**
+ * Groups a user belongs to (the computed, read-only `groups` attribute). `cache` is shared across one
+ * request's page so each group document is read once.
+ */
+export async function groupsOfUser(ctx: MutationCtx, id: Id<"scimUsers">, cache: Map<string, string | null> = new Map(), limit = 200) {
   const rows = await ctx.db.query("scimGroupMembers").withIndex("by_userId_and_groupId", (q) => q.eq("userId", id)).take(limit);
   const out: Array<{ id: string; display: string }> = [];
   for (const r of rows) {
-    const g = await ctx.db.get(r.groupId);
-    if (g) out.push({ id: g._id, display: (JSON.parse(g.json) as { displayName: string }).displayName });
+    if (!cache.has(r.groupId)) {
+      const g = await ctx.db.get(r.groupId);
+      cache.set(r.groupId, g ? (JSON.parse(g.json) as { displayName: string }).displayName : null);
+    }
+    const display = cache.get(r.groupId);
+    if (display != null) out.push({ id: r.groupId, display });
   }
   return out;
 }
@@ -244,7 +251,13 @@ export async function updateGroup(ctx: MutationCtx, dir: Dir, doc: ScimGroup, da
   return (await ctx.db.get(doc._id))!;
 }
 
-export const MAX_MEMBER_CHANGES = 20_000;
+/**
+ * Member values changed per request, and members a PUT/DELETE may replace, within Convex's per-transaction
+ * limits (4,096 index ranges — each db.get is one —, 32k documents read, 16k written).
+ */
+export const MAX_MEMBER_CHANGES = 3_000;
+export const MAX_MEMBERS_REPLACED = 10_000;
+export const MAX_MEMBER_CHANGES_BIG_GROUP = 1_500;
 
 /** Member ids of a group (bounded). */
 export async function memberRows(ctx: MutationCtx, groupId: Id<"scimGroups">, limit: number) {
@@ -262,55 +275,55 @@ export async function applyMemberOps(
   ops: Array<{ kind: "add" | "remove" | "replace"; values: string[] }>,
 ): Promise<Set<Id<"scimUsers">>> {
   const touched = new Set<Id<"scimUsers">>();
+  const total = ops.reduce((n, op) => n + op.values.length, 0);
+  // Convex allows 4,096 index ranges per transaction: for groups up to MAX_MEMBERS_REPLACED, read the member
+  // rows once (one range) instead of one lookup per value; for bigger groups, look up per value (fewer changes).
+  const preload = group.memberCount <= MAX_MEMBERS_REPLACED;
+  const cap = preload ? MAX_MEMBER_CHANGES : MAX_MEMBER_CHANGES_BIG_GROUP;
+  if (total > cap) throw new ScimError(400, "tooMany", `more than ${cap} member changes in one request`);
+  const existing = new Map<string, Id<"scimGroupMembers">>();
+  if (preload) for (const r of await memberRows(ctx, group._id, MAX_MEMBERS_REPLACED + 1)) existing.set(r.userId, r._id);
   let count = group.memberCount;
   const resolve = async (value: string) => {
     const u = await findById(ctx, dir, "User", value);
     if (!u) throw new ScimError(400, "invalidValue", `member "${value.slice(0, 64)}" is not a User of this directory`);
     return u._id as Id<"scimUsers">;
   };
-  const rowOf = (uid: Id<"scimUsers">) =>
-    ctx.db.query("scimGroupMembers").withIndex("by_groupId_and_userId", (q) => q.eq("groupId", group._id).eq("userId", uid)).first();
-  let changes = 0;
+  const rowOf = async (uid: Id<"scimUsers">): Promise<Id<"scimGroupMembers"> | undefined> => {
+    if (preload) return existing.get(uid);
+    const row = await ctx.db.query("scimGroupMembers").withIndex("by_groupId_and_userId", (q) => q.eq("groupId", group._id).eq("userId", uid)).first();
+    return row?._id;
+  };
+  const add = async (uid: Id<"scimUsers">) => {
+    if (await rowOf(uid)) return;
+    const id = await ctx.db.insert("scimGroupMembers", { directoryId: dir._id, groupId: group._id, userId: uid });
+    if (preload) existing.set(uid, id);
+    count++;
+    touched.add(uid);
+  };
+  const remove = async (uid: Id<"scimUsers">) => {
+    const row = await rowOf(uid);
+    if (!row) return;
+    await ctx.db.delete(row);
+    if (preload) existing.delete(uid);
+    count--;
+    touched.add(uid);
+  };
   for (const op of ops) {
-    changes += op.values.length;
-    if (changes > MAX_MEMBER_CHANGES) throw new ScimError(400, "tooMany", `more than ${MAX_MEMBER_CHANGES} member changes in one request`);
     if (op.kind === "replace") {
-      const keep = new Set<string>();
+      if (!preload) throw new ScimError(400, "tooMany", `group has too many members to replace in one request`);
+      const keep = new Set<Id<"scimUsers">>();
       for (const v of op.values) keep.add(await resolve(v));
-      const rows = await memberRows(ctx, group._id, MAX_MEMBER_CHANGES + 1);
-      if (rows.length > MAX_MEMBER_CHANGES) throw new ScimError(400, "tooMany", `group has too many members to replace in one request`);
-      for (const r of rows) {
-        if (keep.has(r.userId)) {
-          keep.delete(r.userId);
-          continue;
-        }
-        await ctx.db.delete(r._id);
-        count--;
-        touched.add(r.userId);
-      }
-      for (const uid of keep) {
-        await ctx.db.insert("scimGroupMembers", { directoryId: dir._id, groupId: group._id, userId: uid as Id<"scimUsers"> });
-        count++;
-        touched.add(uid as Id<"scimUsers">);
-      }
+      for (const uid of [...existing.keys()] as Id<"scimUsers">[]) if (!keep.has(uid)) await remove(uid);
+      for (const uid of keep) await add(uid);
       continue;
     }
     for (const v of op.values) {
-      if (op.kind === "add") {
-        const uid = await resolve(v);
-        if (await rowOf(uid)) continue;
-        await ctx.db.insert("scimGroupMembers", { directoryId: dir._id, groupId: group._id, userId: uid });
-        count++;
-        touched.add(uid);
-      } else {
+      if (op.kind === "add") await add(await resolve(v));
+      else {
         // Removing a member that is not there (or not a user here) is not an error: the end state holds.
         const uid = ctx.db.normalizeId("scimUsers", v);
-        if (!uid) continue;
-        const row = await rowOf(uid);
-        if (!row) continue;
-        await ctx.db.delete(row._id);
-        count--;
-        touched.add(uid);
+        if (uid) await remove(uid);
       }
     }
   }
@@ -319,8 +332,8 @@ export async function applyMemberOps(
 }
 
 export async function deleteGroup(ctx: MutationCtx, dir: Dir, doc: ScimGroup): Promise<Id<"scimUsers">[]> {
-  const rows = await memberRows(ctx, doc._id, MAX_MEMBER_CHANGES + 1);
-  if (rows.length > MAX_MEMBER_CHANGES) throw new ScimError(400, "tooMany", `group has too many members to delete in one request; remove members first`);
+  const rows = await memberRows(ctx, doc._id, MAX_MEMBERS_REPLACED + 1);
+  if (rows.length > MAX_MEMBERS_REPLACED) throw new ScimError(400, "tooMany", `group has too many members to delete in one request; remove members first`);
   for (const r of rows) await ctx.db.delete(r._id);
   await ctx.db.delete(doc._id);
   const fresh = (await ctx.db.get(dir._id))!;

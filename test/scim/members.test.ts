@@ -1,0 +1,48 @@
+// Big groups within Convex's per-transaction limits (enforced: transactionLimits: true), and role
+// recomputation for many members in scheduled batches.
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { internal } from "../../convex/_generated/api";
+import { GROUP_SCHEMA, PATCH_OP, setup, snapshot } from "./helpers";
+import { seedUsers } from "./seed";
+
+afterEach(() => vi.useRealTimers());
+
+describe("large groups", () => {
+  test("3,000 members in one PATCH fit; 3,001 → 400 tooMany with nothing written; GET renders them", async () => {
+    const env = await setup({ limits: true });
+    await seedUsers(env.t, env.directoryId, 3_001);
+    const ids = await env.t.run(async (ctx) => (await ctx.db.query("scimUsers").collect()).map((u) => u._id as string));
+    const g = await (await env.scim("/Groups", { method: "POST", body: { schemas: [GROUP_SCHEMA], displayName: "Everyone" } })).json();
+    const before = await snapshot(env.t);
+    const tooMany = await env.scim(`/Groups/${g.id}`, { method: "PATCH", body: { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: ids.map((value) => ({ value })) }] } });
+    expect(tooMany.status).toBe(400);
+    expect((await tooMany.json()).scimType).toBe("tooMany");
+    expect(await snapshot(env.t)).toBe(before);
+    const ok = await env.scim(`/Groups/${g.id}`, { method: "PATCH", body: { schemas: [PATCH_OP], Operations: [{ op: "Add", path: "members", value: ids.slice(0, 3_000).map((value) => ({ value, $ref: null })) }] } });
+    expect(ok.status).toBe(204);
+    const full = await (await env.scim(`/Groups/${g.id}`)).json();
+    expect(full.members).toHaveLength(3_000);
+    const lean = await (await env.scim(`/Groups/${g.id}?excludedAttributes=members`)).json();
+    expect(lean.members).toBeUndefined();
+  }, 60_000);
+});
+
+describe("roles for many members", () => {
+  test("beyond the inline batch, roles are recomputed by scheduled jobs", async () => {
+    vi.useFakeTimers();
+    const env = await setup();
+    await env.t.mutation(internal.scim.admin.setRoleRules, { directoryId: env.directoryId, roleRules: [{ attribute: "displayName", value: "Admins", role: "admin" }] });
+    const ids: string[] = [];
+    for (let i = 0; i < 230; i++) {
+      const r = await env.scim("/Users", { method: "POST", body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: `m${i}@x` } });
+      ids.push((await r.json()).id);
+    }
+    const g = await env.scim("/Groups", { method: "POST", body: { schemas: [GROUP_SCHEMA], displayName: "Admins", members: ids.map((value) => ({ value })) } });
+    expect(g.status).toBe(201);
+    const roles = async () => (await env.t.run((ctx) => ctx.db.query("memberships").collect())).map((m) => m.role);
+    const partial = await roles();
+    expect(partial.filter((r) => r === "admin")).toHaveLength(200);
+    await env.t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect((await roles()).every((r) => r === "admin")).toBe(true);
+  });
+});
