@@ -112,7 +112,9 @@ export const seedDirectory = internalMutation({
   handler: async (ctx, a) => {
     const group = await ctx.db.query("groups").withIndex("by_slug", (q) => q.eq("slug", a.groupSlug)).unique();
     if (!group) throw adminError("unknown_group", `group "${a.groupSlug}" not found`);
-    if (a.token.length < 16) throw adminError("weak_token", "SCIM token must be at least 16 characters");
+    // RFC 6750 b64token characters only, so the HTTP layer's Bearer parser accepts it.
+    if (a.token.length < 16 || !/^[A-Za-z0-9\-._~+/]+=*$/.test(a.token))
+      throw adminError("weak_token", "SCIM token must be at least 16 characters of A-Z a-z 0-9 - . _ ~ + /");
     let dir = a.directoryId ? await ctx.db.query("scimDirectories").withIndex("by_slug", (q) => q.eq("slug", a.directoryId!)).unique() : null;
     if (!dir && !a.directoryId) dir = await ctx.db.query("scimDirectories").withIndex("by_groupId", (q) => q.eq("groupId", group._id)).first();
     if (dir && dir.groupId !== group._id) throw adminError("slug_taken", "directory id belongs to another group");

@@ -262,7 +262,13 @@ async function list(ctx: MutationCtx, dir: Dir, kind: ResourceKind, q: ListQuery
     pageDocs = matched.slice(q.startIndex - 1, q.startIndex - 1 + q.count).map((m) => m.doc);
   }
   const Resources = [];
-  for (const d of pageDocs) Resources.push(await renderDoc(ctx, dir, kind, d, opts));
+  const withMembers = kind === "Group" && wants("members", opts);
+  for (const d of pageDocs) {
+    // A page may hold fewer items than `count` (RFC 7644 §3.4.2.4: itemsPerPage is what was returned): stop
+    // before a group whose members would overrun this request's budget; the client asks for the next page.
+    if (withMembers && Resources.length > 0 && (d as ScimGroup).memberCount > opts.budget.members) break;
+    Resources.push(await renderDoc(ctx, dir, kind, d, opts));
+  }
   return json(200, { schemas: [LIST_SCHEMA], totalResults, itemsPerPage: Resources.length, startIndex: q.startIndex, Resources });
 }
 

@@ -46,3 +46,22 @@ describe("roles for many members", () => {
     expect((await roles()).every((r) => r === "admin")).toBe(true);
   });
 });
+
+describe("group pages under the members budget", () => {
+  test("a page stops early instead of failing when members would exceed the per-request budget", async () => {
+    const env = await setup({ limits: true });
+    await seedUsers(env.t, env.directoryId, 3_000);
+    const ids = await env.t.run(async (ctx) => (await ctx.db.query("scimUsers").collect()).map((u) => u._id as string));
+    for (let i = 0; i < 5; i++) {
+      const r = await env.scim("/Groups", { method: "POST", body: { schemas: [GROUP_SCHEMA], displayName: `Big ${i}`, members: ids.map((value) => ({ value })) } });
+      expect(r.status).toBe(201);
+    }
+    // 5 × 3,000 members > 10,000 per request: the first page returns 3 groups, the next page the rest.
+    const p1 = await (await env.scim("/Groups?startIndex=1&count=5")).json();
+    expect([p1.totalResults, p1.itemsPerPage, p1.Resources.every((g: any) => g.members.length === 3_000)]).toEqual([5, 3, true]);
+    const p2 = await (await env.scim(`/Groups?startIndex=${1 + p1.itemsPerPage}&count=5`)).json();
+    expect(p2.Resources.map((g: any) => g.displayName)).toEqual(["Big 3", "Big 4"]);
+    const lean = await (await env.scim("/Groups?count=5&excludedAttributes=members")).json();
+    expect(lean.itemsPerPage).toBe(5);
+  }, 60_000);
+});
