@@ -1,6 +1,6 @@
 // The request sequences Okta and Entra ID really send, through convex/http.ts (fixtures/scim/sequences.ts).
 import { describe, expect, test } from "vitest";
-import { entraSequence, oktaSequence, type ScimClient } from "../../fixtures/scim/sequences";
+import { coreSequence, entraSequence, oktaSequence, type ScimClient } from "../../fixtures/scim/sequences";
 import { setup, snapshot, type Env } from "./helpers";
 
 function client(env: Env): ScimClient {
@@ -45,5 +45,13 @@ describe("Entra sequence", () => {
       await oktaSequence(client(env), strict, i);
       await entraSequence(client(env), strict, i);
     }
+  });
+});
+
+describe("plain RFC CRUD (the bench's like-for-like sequence)", () => {
+  test("passes every check", async () => {
+    const env = await setup();
+    const { requests } = await coreSequence(client(env), strict);
+    expect(requests).toBe(12);
   });
 });
