@@ -584,4 +584,3 @@ async function bulk(ctx: MutationCtx, dir: Dir, req: Req): Promise<ScimResult> {
   return json(200, { schemas: [BULK_RESPONSE_SCHEMA], Operations: results });
 }
 
-export type { ResourceData };
