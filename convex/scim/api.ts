@@ -21,7 +21,6 @@ import {
   renderResource,
   sortKey,
   type AttrList,
-  type ResourceData,
 } from "../../src/scim/resource";
 import {
   BULK_REQUEST_SCHEMA,
