@@ -77,6 +77,9 @@ const metaAttr = a("meta", "complex", {
     str("version", { caseExact: true, mutability: "readOnly" }),
   ],
 });
+/** "schemas" (RFC 7643 §3): filterable (RFC 7644 §3.4.2.2 has `schemas eq "urn:…"`), not listed in /Schemas. */
+const schemasAttr = a("schemas", "reference", { multiValued: true, mutability: "readOnly", returned: "always", caseExact: false });
+
 /** Common attributes (RFC 7643 §3.1), present on every resource type. */
 export const COMMON_ATTRS: readonly AttrDef[] = [idAttr, externalIdAttr, metaAttr];
 
@@ -221,7 +224,7 @@ export function resolvePath(rt: ResourceTypeDef, path: string): ResolvedPath | u
   }
   const parts = rest.split(".");
   if (parts.length > 2 || parts.some((p) => p.length === 0)) return undefined;
-  const pool = schema === rt.core ? [...COMMON_ATTRS, ...schema.attributes] : schema.attributes;
+  const pool = schema === rt.core ? [...COMMON_ATTRS, schemasAttr, ...schema.attributes] : schema.attributes;
   const attr = findAttr(pool, parts[0]!);
   if (!attr) return undefined;
   const base = schema === rt.core ? [attr.name] : [schema.id, attr.name];

@@ -161,3 +161,37 @@ describe("planner: index lookups", () => {
     expect(plan('members.value eq "u1"', GROUP_TYPE)).toEqual({ kind: "scan" });
   });
 });
+
+// RFC 7644 §3.4.2.2 (https://www.rfc-editor.org/rfc/rfc7644#section-3.4.2.2), the example filters, verbatim.
+describe("RFC 7644 §3.4.2.2 example filters parse and evaluate", () => {
+  const bjensen = {
+    schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", ENT],
+    id: "2819c223",
+    userName: "bjensen",
+    userType: "Employee",
+    title: "Tour Guide",
+    name: { familyName: "O'Malley", givenName: "Barbara" },
+    emails: [{ value: "bjensen@example.com", type: "work" }],
+    ims: [{ value: "bjensen@foo.com", type: "xmpp" }],
+    meta: { lastModified: "2011-05-13T04:42:34Z" },
+  };
+  test.each([
+    ['userName eq "bjensen"', true],
+    [`name.familyName co "O'Malley"`, true],
+    ['userName sw "J"', false],
+    ['urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J"', false],
+    ["title pr", true],
+    ['meta.lastModified gt "2011-05-13T04:42:34Z"', false],
+    ['meta.lastModified ge "2011-05-13T04:42:34Z"', true],
+    ['meta.lastModified lt "2011-05-13T04:42:34Z"', false],
+    ['meta.lastModified le "2011-05-13T04:42:34Z"', true],
+    ['title pr and userType eq "Employee"', true],
+    ['title pr or userType eq "Intern"', true],
+    ['schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"', true],
+    ['userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")', true],
+    ['userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")', false],
+    ['userType eq "Employee" and (emails.type eq "work")', true],
+    ['userType eq "Employee" and emails[type eq "work" and value co "@example.com"]', true],
+    ['emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]', true],
+  ])("%s → %s", (f, want) => expect(evaluate(parseFilter(f, USER_TYPE), bjensen)).toBe(want));
+});

@@ -152,3 +152,47 @@ describe("bad PATCH input → typed 400, nothing applied (pure: input untouched)
     expect(err([{ op: "add", path: "members", value: [{ value: "g2", type: "Group" }] }], { displayName: "G" }, GROUP_TYPE)).toBe("400 invalidValue");
   });
 });
+
+// RFC 7644 §3.5.2 (https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2) examples, verbatim operations.
+describe("RFC 7644 §3.5.2 examples", () => {
+  const user = () => ({
+    userName: "bjensen",
+    emails: [
+      { value: "bjensen@example.com", type: "work", primary: true },
+      { value: "babs@jensen.org", type: "home" },
+    ],
+    addresses: [{ type: "work", streetAddress: "100 Universal City Plaza", locality: "Hollywood", primary: true }],
+  });
+  test("§3.5.2.1 add without path: emails and nickname (attribute names case-insensitive)", () => {
+    const r = patch([{ op: "add", value: { emails: [{ value: "babs@jensen.org", type: "home" }], nickname: "Babs" } }], user());
+    expect(r.data.nickName).toBe("Babs");
+    expect(r.data.emails).toHaveLength(2); // the same value is not added twice
+  });
+  test("§3.5.2.2 remove with a value filter", () => {
+    const r = patch([{ op: "remove", path: 'emails[type eq "work" and value ew "example.com"]' }], user());
+    expect(r.data.emails).toEqual([{ value: "babs@jensen.org", type: "home" }]);
+  });
+  test("§3.5.2.3 replace a filtered complex value, and one sub-attribute of it", () => {
+    const whole = patch([{ op: "replace", path: 'addresses[type eq "work"]', value: { type: "work", streetAddress: "911 Universal City Plaza", locality: "Hollywood", region: "CA", postalCode: "91608", country: "US", formatted: "911 Universal City Plaza\nHollywood, CA 91608 US", primary: true } }], user());
+    expect((whole.data.addresses as any[])[0]).toMatchObject({ streetAddress: "911 Universal City Plaza", region: "CA" });
+    const sub = patch([{ op: "replace", path: 'addresses[type eq "work"].streetAddress', value: "1010 Broadway Ave" }], user());
+    expect((sub.data.addresses as any[])[0]).toEqual({ type: "work", streetAddress: "1010 Broadway Ave", locality: "Hollywood", primary: true });
+  });
+  test("§3.5.2.3 replace without path", () => {
+    const r = patch([{ op: "replace", value: { emails: [{ value: "bjensen@example.com", type: "work", primary: true }, { value: "babs@jensen.org", type: "home" }], nickname: "Babs" } }], user());
+    expect(r.data.nickName).toBe("Babs");
+    expect(r.data.emails).toHaveLength(2);
+  });
+  test("§3.5.2.1/.2/.3 group members: add, remove by filter, remove all, replace", () => {
+    const g = { displayName: "Tour Guides" };
+    const id1 = "2819c223-7f76-453a-919d-413861904646";
+    const id2 = "902c246b-6245-4190-8e05-00816be7344a";
+    expect(patch([{ op: "add", path: "members", value: [{ display: "Babs Jensen", $ref: `https://example.com/v2/Users/${id1}`, value: id1 }] }], g, GROUP_TYPE).memberOps).toEqual([{ kind: "add", values: [id1] }]);
+    expect(patch([{ op: "remove", path: `members[value eq "${id1}"]` }], g, GROUP_TYPE).memberOps).toEqual([{ kind: "remove", values: [id1] }]);
+    expect(patch([{ op: "remove", path: "members" }], g, GROUP_TYPE).memberOps).toEqual([{ kind: "replace", values: [] }]);
+    expect(patch([{ op: "remove", path: "members" }, { op: "add", path: "members", value: [{ value: id2 }] }], g, GROUP_TYPE).memberOps).toEqual([
+      { kind: "replace", values: [] },
+      { kind: "add", values: [id2] },
+    ]);
+  });
+});
