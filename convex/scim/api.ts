@@ -43,6 +43,7 @@ import {
   authenticate,
   dataOf,
   deleteGroup,
+  deleteMemberBatch,
   deleteUser,
   getResource,
   groupsOfUser,
@@ -296,6 +297,20 @@ async function rolesFor(ctx: MutationCtx, dir: Dir, ids: Iterable<Id<"scimUsers"
     await ctx.scheduler.runAfter(0, internal.scim.api.recomputeRolesJob, { directoryId: dir._id, userIds: all.slice(INLINE_ROLE_RECOMPUTE) });
 }
 
+/** Background deletion of a deleted big group's member rows, in batches, recomputing those users' roles. */
+export const deleteMembersJob = internalMutation({
+  args: { directoryId: v.id("scimDirectories"), groupId: v.id("scimGroups") },
+  returns: v.null(),
+  handler: async (ctx, a) => {
+    const dir = await ctx.db.get(a.directoryId);
+    if (!dir) return null;
+    const { userIds, more } = await deleteMemberBatch(ctx, a.groupId, 4_000);
+    await rolesFor(ctx, dir, userIds, Date.now());
+    if (more) await ctx.scheduler.runAfter(0, internal.scim.api.deleteMembersJob, a);
+    return null;
+  },
+});
+
 export const recomputeRolesJob = internalMutation({
   args: { directoryId: v.id("scimDirectories"), userIds: v.array(v.id("scimUsers")) },
   returns: v.null(),
@@ -386,8 +401,9 @@ async function resource(ctx: MutationCtx, dir: Dir, kind: ResourceKind, req: Req
         await deleteUser(ctx, dir, doc as ScimUser);
         await unlinkDeletedUser(ctx, dir, doc as ScimUser, now);
       } else {
-        const members = await deleteGroup(ctx, dir, doc as ScimGroup);
-        await rolesFor(ctx, dir, members, now);
+        const { userIds, rest } = await deleteGroup(ctx, dir, doc as ScimGroup);
+        await rolesFor(ctx, dir, userIds, now);
+        if (rest) await ctx.scheduler.runAfter(0, internal.scim.api.deleteMembersJob, { directoryId: dir._id, groupId: doc._id as Id<"scimGroups"> });
       }
       return { status: 204 };
     }

@@ -331,13 +331,28 @@ export async function applyMemberOps(
   return touched;
 }
 
-export async function deleteGroup(ctx: MutationCtx, dir: Dir, doc: ScimGroup): Promise<Id<"scimUsers">[]> {
-  const rows = await memberRows(ctx, doc._id, MAX_MEMBERS_REPLACED + 1);
-  if (rows.length > MAX_MEMBERS_REPLACED) throw new ScimError(400, "tooMany", `group has too many members to delete in one request; remove members first`);
-  for (const r of rows) await ctx.db.delete(r._id);
+/**
+ * Delete a group. Its member rows go in the same transaction when there are at most MEMBER_DELETE_INLINE;
+ * otherwise the group disappears now (no longer listed, counted, or shown in users' `groups`) and the caller
+ * schedules the remaining rows' deletion in batches (`rest: true`).
+ */
+export const MEMBER_DELETE_INLINE = 5_000;
+export async function deleteGroup(ctx: MutationCtx, dir: Dir, doc: ScimGroup): Promise<{ userIds: Id<"scimUsers">[]; rest: boolean }> {
+  const rows = await memberRows(ctx, doc._id, MEMBER_DELETE_INLINE + 1);
+  const rest = rows.length > MEMBER_DELETE_INLINE;
+  const now = rest ? rows.slice(0, MEMBER_DELETE_INLINE) : rows;
+  for (const r of now) await ctx.db.delete(r._id);
   await ctx.db.delete(doc._id);
   const fresh = (await ctx.db.get(dir._id))!;
   await ctx.db.patch(dir._id, { groupCount: Math.max(0, fresh.groupCount - 1) });
   await bumpBucket(ctx, dir, "Group", doc.seq, -1);
-  return rows.map((r) => r.userId);
+  return { userIds: now.map((r) => r.userId), rest };
+}
+
+/** One batch of member rows of a deleted group; returns their users and whether more remain. */
+export async function deleteMemberBatch(ctx: MutationCtx, groupId: Id<"scimGroups">, batch: number) {
+  const rows = await memberRows(ctx, groupId, batch + 1);
+  const now = rows.slice(0, batch);
+  for (const r of now) await ctx.db.delete(r._id);
+  return { userIds: now.map((r) => r.userId), more: rows.length > batch };
 }

@@ -65,3 +65,27 @@ describe("group pages under the members budget", () => {
     expect(lean.itemsPerPage).toBe(5);
   }, 60_000);
 });
+
+describe("deleting a big group", () => {
+  test("the group goes at once; member rows beyond one transaction's share are deleted by scheduled batches", async () => {
+    vi.useFakeTimers();
+    const env = await setup({ limits: true });
+    await seedUsers(env.t, env.directoryId, 6_000);
+    const ids = await env.t.run(async (ctx) => (await ctx.db.query("scimUsers").collect()).map((u) => u._id as string));
+    const g = await (await env.scim("/Groups", { method: "POST", body: { schemas: [GROUP_SCHEMA], displayName: "Huge" } })).json();
+    await env.scim("/Groups", { method: "POST", body: { schemas: [GROUP_SCHEMA], displayName: "Other", members: [{ value: ids[5_999] }] } });
+    for (const part of [ids.slice(0, 3_000), ids.slice(3_000)]) {
+      const r = await env.scim(`/Groups/${g.id}`, { method: "PATCH", body: { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: part.map((value) => ({ value })) }] } });
+      expect(r.status).toBe(204);
+    }
+    expect((await env.scim(`/Groups/${g.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await env.scim(`/Groups/${g.id}`)).status).toBe(404);
+    const u = await (await env.scim(`/Users/${ids[5_999]}`)).json();
+    expect(u.groups.map((x: any) => x.display)).toEqual(["Other"]); // orphan rows of the deleted group are not shown
+    const rows = () => env.t.run(async (ctx) => (await ctx.db.query("scimGroupMembers").collect()).length);
+    expect(await rows()).toBe(1_000 + 1);
+    await env.t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(await rows()).toBe(1);
+    expect((await (await env.scim("/Groups?count=0")).json()).totalResults).toBe(1);
+  }, 60_000);
+});
