@@ -207,7 +207,8 @@ function listQuery(kind: ResourceKind, get: (name: string) => unknown): ListQuer
   const include = parseAttrList(rt, list("attributes"));
   const exclude = parseAttrList(rt, list("excludedAttributes"));
   return {
-    ...(typeof filter === "string" ? { filter } : {}),
+    // An empty `filter=` (some clients always send the parameter) means no filter.
+    ...(typeof filter === "string" && filter.trim() !== "" ? { filter } : {}),
     startIndex,
     count,
     ...(typeof sortBy === "string" && sortBy !== "" ? { sortBy } : {}),

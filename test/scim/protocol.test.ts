@@ -91,6 +91,10 @@ describe("lists", () => {
     const sub = await (await env.scim("/Users?attributes=emails.value&count=1")).json();
     expect(sub.Resources[0].emails).toEqual([{ value: "carol@example.com" }]);
   });
+  test("an empty filter parameter lists everything", async () => {
+    const r = await (await env.scim("/Users?filter=&count=1")).json();
+    expect([r.totalResults, r.itemsPerPage]).toEqual([7, 1]);
+  });
   test("POST /Users/.search", async () => {
     const r = await env.scim("/Users/.search", { method: "POST", body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: 'emails.value eq "EVE@example.com"', attributes: ["userName"] } });
     const b = await r.json();
