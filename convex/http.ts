@@ -1,9 +1,11 @@
 // Routing only: each protocol registers its own routes (STYLE.md, Convex conventions).
 import { httpRouter } from "convex/server";
 import { registerIssuerRoutes } from "./oauth/http";
+import { registerOidcRoutes } from "./oidc/http";
 
 const http = httpRouter();
 
 registerIssuerRoutes(http);
+registerOidcRoutes(http);
 
 export default http;

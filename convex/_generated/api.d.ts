@@ -21,11 +21,16 @@ import type * as lib_keys from "../lib/keys.js";
 import type * as lib_pages from "../lib/pages.js";
 import type * as oauth_grants from "../oauth/grants.js";
 import type * as oauth_http from "../oauth/http.js";
+import type * as oidc_admin from "../oidc/admin.js";
+import type * as oidc_http from "../oidc/http.js";
+import type * as oidc_runtime from "../oidc/runtime.js";
 import type * as oidc_start from "../oidc/start.js";
+import type * as oidc_store from "../oidc/store.js";
 import type * as saml_start from "../saml/start.js";
 import type * as signin from "../signin.js";
 import type * as sso_authorize from "../sso/authorize.js";
 import type * as tables_core from "../tables/core.js";
+import type * as tables_oidc from "../tables/oidc.js";
 import type * as traces from "../traces.js";
 
 /**
@@ -45,11 +50,16 @@ declare const fullApi: ApiFromModules<{
   "lib/pages": typeof lib_pages;
   "oauth/grants": typeof oauth_grants;
   "oauth/http": typeof oauth_http;
+  "oidc/admin": typeof oidc_admin;
+  "oidc/http": typeof oidc_http;
+  "oidc/runtime": typeof oidc_runtime;
   "oidc/start": typeof oidc_start;
+  "oidc/store": typeof oidc_store;
   "saml/start": typeof saml_start;
   signin: typeof signin;
   "sso/authorize": typeof sso_authorize;
   "tables/core": typeof tables_core;
+  "tables/oidc": typeof tables_oidc;
   traces: typeof traces;
 }>;
 export declare const api: FilterApi<

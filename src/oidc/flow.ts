@@ -30,9 +30,13 @@ export async function clientConfiguration(
   server: ServerMetadata,
   secrets: ClientSecrets,
   deps: RuntimeDeps,
+  opts: { authorizationOnly?: boolean } = {},
 ): Promise<client.Configuration> {
   let auth: client.ClientAuth;
-  switch (config.tokenEndpointAuthMethod) {
+  switch (opts.authorizationOnly ? "none" : config.tokenEndpointAuthMethod) {
+    case "none":
+      auth = client.None();
+      break;
     case "client_secret_basic":
       auth = client.ClientSecretBasic(requireSecret(secrets));
       break;
