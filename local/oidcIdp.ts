@@ -1,0 +1,248 @@
+// A built-in OpenID Provider for the local gateway and the tests: node-oidc-provider, in-process, with a tiny
+// login page (type any email and name, tick groups). Not for production: accounts live in memory, keys are
+// generated at start, cookies are signed with a random key.
+//
+// Mounting (plain node:http server — the local gateway):
+//   const idp = await startTestOidcProvider({ issuer: "http://127.0.0.1:3210/_idp/oidc", clients: [...] });
+//   http.createServer((req, res) => {
+//     if (req.url === idp.mountPath || req.url?.startsWith(idp.mountPath + "/") || req.url?.startsWith(idp.mountPath + "?")) {
+//       return idp.handle(req, res);   // strips the mount path itself (like express' app.use(mountPath, ...))
+//     }
+//     ...gateway routes...
+//   });
+// With express/koa instead: app.use(idp.mountPath, idp.provider.callback()) for the protocol routes — but then
+// the login page must be mounted too: use idp.handle for everything under mountPath, which covers both.
+//
+// oidc-provider logs "Unsupported runtime" on Node 20; it works.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { randomBytes, randomUUID } from "node:crypto";
+import { exportJWK, generateKeyPair } from "jose";
+
+// oidc-provider ships no type declarations: it is used through this narrow interface.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Provider = any;
+const OIDC_PROVIDER_MODULE = "oidc-provider";
+async function loadProvider(): Promise<new (issuer: string, config: unknown) => Provider> {
+  const mod = (await import(OIDC_PROVIDER_MODULE)) as { default: new (issuer: string, config: unknown) => Provider };
+  return mod.default;
+}
+
+export interface TestOidcClient {
+  client_id: string;
+  client_secret?: string;
+  redirect_uris: string[];
+  token_endpoint_auth_method: "client_secret_basic" | "client_secret_post" | "private_key_jwt";
+  /** Public keys of the client for private_key_jwt (what /sso/oidc/{connection}/jwks.json publishes). */
+  jwks?: { keys: Array<Record<string, unknown>> };
+  /** Alternative to `jwks`: fetched by the OP (must be reachable from this process). */
+  jwks_uri?: string;
+}
+
+export interface TestOidcProvider {
+  issuer: string;
+  /** The path part of the issuer ("" when the issuer has none), e.g. "/_idp/oidc". */
+  mountPath: string;
+  /** Node request listener for everything under mountPath (protocol endpoints and the login page). */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** The underlying oidc-provider instance (e.g. provider.Client.find, event listeners). */
+  provider: Provider;
+  /** Add or replace a client at runtime (the local gateway registers its demo connection this way). */
+  addClient(client: TestOidcClient): void;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_GROUPS = ["Engineering", "Sales", "Admins", "Support"];
+
+interface Account {
+  accountId: string;
+  email: string;
+  name: string;
+  groups: string[];
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > 64 * 1024) throw new Error("form too large");
+    chunks.push(c as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+}
+
+function loginPage(opts: { action: string; abort: string; clientId: string; loginHint?: string; groups: string[] }): string {
+  const boxes = opts.groups
+    .map((g) => `<label><input type="checkbox" name="groups" value="${esc(g)}"> ${esc(g)}</label>`)
+    .join("<br>");
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Test OIDC IdP — sign in</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:30rem;margin:3rem auto;padding:0 1rem}input[type=text],input[type=email]{width:100%;padding:.4rem;margin:.2rem 0 .8rem}button{padding:.5rem 1rem}</style></head>
+<body><h1>Test OIDC identity provider</h1>
+<p>Signing in to <code>${esc(opts.clientId)}</code>. Any email and name are accepted — this IdP is for local testing only.</p>
+<form method="post" action="${esc(opts.action)}">
+<label>Email<br><input type="email" name="email" required value="${esc(opts.loginHint ?? "")}"></label>
+<label>Name<br><input type="text" name="name"></label>
+<fieldset><legend>Groups</legend>${boxes}<br><label>Other groups (comma separated)<br><input type="text" name="extraGroups"></label></fieldset>
+<button type="submit" id="sign-in">Sign in</button>
+</form>
+<form method="post" action="${esc(opts.abort)}"><button type="submit" id="deny">Deny</button></form>
+</body></html>`;
+}
+
+export async function startTestOidcProvider(opts: {
+  issuer: string;
+  clients: TestOidcClient[];
+  groups?: string[];
+}): Promise<TestOidcProvider> {
+  const issuer = opts.issuer.replace(/\/+$/, "");
+  const mountPath = new URL(issuer).pathname.replace(/\/+$/, "");
+  const accounts = new Map<string, Account>();
+
+  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const signingJwk = { ...(await exportJWK(privateKey)), kid: `test-${randomUUID().slice(0, 8)}`, alg: "RS256", use: "sig" };
+
+  const toMetadata = (c: TestOidcClient) => ({
+    client_id: c.client_id,
+    ...(c.client_secret ? { client_secret: c.client_secret } : {}),
+    redirect_uris: c.redirect_uris,
+    token_endpoint_auth_method: c.token_endpoint_auth_method,
+    ...(c.jwks ? { jwks: c.jwks } : {}),
+    ...(c.jwks_uri ? { jwks_uri: c.jwks_uri } : {}),
+    grant_types: ["authorization_code"],
+    response_types: ["code"],
+    id_token_signed_response_alg: "RS256",
+  });
+
+  const ProviderClass = await loadProvider();
+  const provider: Provider = new ProviderClass(issuer, {
+    clients: opts.clients.map(toMetadata),
+    jwks: { keys: [signingJwk] },
+    cookies: { keys: [randomBytes(32).toString("base64url")] },
+    claims: {
+      openid: ["sub"],
+      email: ["email", "email_verified"],
+      profile: ["name"],
+      groups: ["groups"],
+    },
+    scopes: ["openid", "offline_access", "email", "profile", "groups"],
+    // Put the scope's claims in the ID token as well (many enterprise OPs do); userinfo repeats them.
+    conformIdTokenClaims: false,
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `${mountPath}/interaction/${interaction.uid}` },
+    pkce: { required: () => true },
+    ttl: { Session: 600, Interaction: 600, AccessToken: 600, AuthorizationCode: 120, IdToken: 600, Grant: 600 },
+    async findAccount(_ctx: unknown, id: string) {
+      const account = accounts.get(id);
+      if (!account) return undefined;
+      return {
+        accountId: id,
+        async claims() {
+          return { sub: id, email: account.email, email_verified: true, name: account.name, groups: account.groups };
+        },
+      };
+    },
+    renderError(ctx: { type: string; body: string }, out: Record<string, string>) {
+      ctx.type = "html";
+      ctx.body = `<!doctype html><title>IdP error</title><h1>IdP error</h1><pre>${esc(JSON.stringify(out, null, 2))}</pre>`;
+    },
+  });
+
+  // Clients added later (local gateway): oidc-provider reads static clients at construction, so keep an
+  // adapter-free registry via the Client schema instead.
+  const extraClients = new Map<string, ReturnType<typeof toMetadata>>();
+  const originalFind = provider.Client.find.bind(provider.Client);
+  provider.Client.find = async (id: string) => {
+    const meta = extraClients.get(id);
+    if (meta) return new provider.Client(meta as never);
+    return originalFind(id);
+  };
+
+  const groups = opts.groups ?? DEFAULT_GROUPS;
+  const callback = provider.callback();
+
+  async function interaction(req: IncomingMessage, res: ServerResponse, uid: string, action: string | undefined) {
+    const details = await provider.interactionDetails(req, res);
+    if (details.uid !== uid) throw new Error("interaction mismatch");
+    const params = details.params as Record<string, string>;
+    if (req.method === "GET" && !action) {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+      res.end(
+        loginPage({
+          action: `${mountPath}/interaction/${uid}/login`,
+          abort: `${mountPath}/interaction/${uid}/abort`,
+          clientId: String(params.client_id),
+          ...(params.login_hint ? { loginHint: params.login_hint } : {}),
+          groups,
+        }),
+      );
+      return;
+    }
+    if (req.method === "POST" && action === "abort") {
+      await provider.interactionFinished(req, res, { error: "access_denied", error_description: "the user denied the sign-in" }, { mergeWithLastSubmission: false });
+      return;
+    }
+    if (req.method === "POST" && action === "login") {
+      const form = await readForm(req);
+      const email = (form.get("email") ?? "").trim().toLowerCase();
+      if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
+        res.writeHead(400, { "content-type": "text/plain" });
+        res.end("email is required");
+        return;
+      }
+      const picked = [
+        ...form.getAll("groups"),
+        ...(form.get("extraGroups") ?? "").split(",").map((g) => g.trim()).filter(Boolean),
+      ];
+      const accountId = `u-${Buffer.from(email).toString("base64url")}`;
+      accounts.set(accountId, { accountId, email, name: (form.get("name") ?? "").trim() || email.split("@")[0]!, groups: [...new Set(picked)] });
+      const grant = new provider.Grant({ accountId, clientId: String(params.client_id) });
+      grant.addOIDCScope(String(params.scope ?? "openid"));
+      const grantId = await grant.save();
+      await provider.interactionFinished(req, res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
+      return;
+    }
+    res.writeHead(405, { "content-type": "text/plain" });
+    res.end("method not allowed");
+  }
+
+  const INTERACTION = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login|abort))?$/;
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const original = req.url ?? "/";
+    if (mountPath && !(original === mountPath || original.startsWith(mountPath + "/") || original.startsWith(mountPath + "?"))) {
+      res.writeHead(404).end();
+      return;
+    }
+    const inner = original.slice(mountPath.length) || "/";
+    const path = inner.split("?")[0]!;
+    const m = INTERACTION.exec(path);
+    if (m) {
+      interaction(req, res, m[1]!, m[2]).catch((e: unknown) => {
+        if (!res.headersSent) res.writeHead(400, { "content-type": "text/plain" });
+        res.end(`interaction failed: ${(e as Error).message}`);
+      });
+      return;
+    }
+    // Same contract as express' app.use(mountPath, provider.callback()): url relative, originalUrl full.
+    (req as IncomingMessage & { originalUrl?: string }).originalUrl = original;
+    req.url = inner;
+    void callback(req, res);
+  }
+
+  return {
+    issuer,
+    mountPath,
+    handle,
+    provider,
+    addClient(c) {
+      extraClients.set(c.client_id, toMetadata(c));
+    },
+    async close() {
+      accounts.clear();
+    },
+  };
+}
