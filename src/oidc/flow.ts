@@ -174,7 +174,16 @@ export function mapClientError(e: unknown, phase: "token" | "userinfo"): OidcErr
       if (/"alg"/.test(message)) return new OidcError("id_token_alg_not_allowed", 'ID token "alg" is not in the allow-list');
       if (/"state"/.test(message)) return new OidcError("state_invalid", '"state" does not match');
       if (/"iss"/.test(message)) return new OidcError("iss_mismatch", '"iss" authorization response parameter check failed');
-      if (/id_token/.test(message) && /missing|required/.test(message)) return new OidcError("id_token_missing", "token response has no id_token");
+      if (/"id_token"/.test(message)) return new OidcError("id_token_missing", "token response has no usable id_token");
+      {
+        const missing = /JWT "(\w+)" \(.*\) claim missing/.exec(message)?.[1];
+        if (missing === "nonce") return new OidcError("nonce_mismatch", '"nonce" claim is missing');
+        if (missing === "aud") return new OidcError("id_token_audience_mismatch", '"aud" claim is missing');
+        if (missing === "iss") return new OidcError("id_token_issuer_mismatch", '"iss" claim is missing');
+        if (missing === "exp") return new OidcError("id_token_expired", '"exp" claim is missing');
+        if (missing === "iat") return new OidcError("id_token_iat_invalid", '"iat" claim is missing');
+        if (missing) return new OidcError("claims_invalid", `"${missing}" claim is missing`);
+      }
       return new OidcError(phase === "token" ? "token_endpoint_error" : "userinfo_failed", `invalid response: ${message.slice(0, 120)}`);
     default:
       if (e instanceof client.ClientError && /"alg"|unsupported JWS algorithm/.test(message)) {

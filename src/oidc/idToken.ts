@@ -52,14 +52,20 @@ function headerAlg(idToken: string): { alg: string; kid?: string } {
   }
 }
 
+const CLOCK_TOLERANCE_S = 60;
+
 async function verifyWith(input: VerifyIdTokenInput, jwks: JSONWebKeySet): Promise<JWTPayload> {
   const { payload } = await jwtVerify(input.idToken, createLocalJWKSet(jwks), {
     algorithms: [...input.algorithms],
     issuer: input.issuer,
     audience: input.audience,
     currentDate: new Date(input.now),
-    clockTolerance: 60,
+    clockTolerance: CLOCK_TOLERANCE_S,
   });
+  // OIDC Core §3.1.3.7 (10): "iat" is required; one far in the future means a wrong clock or a forged token.
+  if (typeof payload.iat !== "number" || payload.iat > input.now / 1000 + CLOCK_TOLERANCE_S) {
+    throw new OidcError("id_token_iat_invalid", '"iat" claim is missing or in the future');
+  }
   return payload;
 }
 

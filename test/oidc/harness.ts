@@ -217,7 +217,144 @@ export async function expectOnlyTrace(t: TestGateway, code: string, act: () => P
   expect(after.ssoTraces!.length).toBe(before.ssoTraces!.length + 1);
   const trace = after.ssoTraces!.at(-1) as { code: string; detail: string; ref: string; protocol: string };
   expect(trace.protocol).toBe("oidc");
-  expect(trace.code).toBe(code);
+  expect(trace.code, trace.detail).toBe(code);
   expect(html).toContain(trace.ref);
   return { res, html, trace };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A fake OP we control, for crafted ID tokens (alg none, HMAC with the public key, wrong aud, rotated kid...).
+import { SignJWT, exportJWK, generateKeyPair, type JWK } from "jose";
+
+export interface FakeOp {
+  net: LoopbackServer;
+  issuer: string;
+  key: { kid: string; privateKey: CryptoKey; publicJwk: JWK };
+  /** Keys served at jwks_uri (mutable: rotate by pushing). */
+  jwks: JWK[];
+  /** Builds the token endpoint body for the current login; default: a valid ID token. */
+  tokenResponse: (ctx: { nonce: string }) => Promise<{ status?: number; body: unknown }>;
+  userinfo: Record<string, unknown> | undefined;
+  /** The nonce of the last authorization URL (read by the test from the URL). */
+  nonce: string;
+}
+
+export async function newSigningKey(kid: string) {
+  const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
+  return { kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" } };
+}
+
+export function baseClaims(op: FakeOp, nonce: string, now = Math.floor(Date.now() / 1000)): Record<string, unknown> {
+  return {
+    iss: op.issuer,
+    aud: "gateway-rp",
+    sub: "fake-sub-1",
+    iat: now,
+    exp: now + 300,
+    nonce,
+    email: "grace@acme.example",
+    email_verified: true,
+    name: "Grace Hopper",
+    groups: ["Admins"],
+  };
+}
+
+export async function signIdToken(claims: Record<string, unknown>, key: { kid: string; privateKey: CryptoKey }, alg = "RS256") {
+  return new SignJWT(claims as never).setProtectedHeader({ alg, kid: key.kid, typ: "JWT" }).sign(key.privateKey);
+}
+
+export async function startFakeOp(discoveryExtra: Record<string, unknown> = {}): Promise<FakeOp> {
+  const net = await startLoopbackServer();
+  const issuer = `${net.origin}/fake`;
+  const key = await newSigningKey("fake-key-1");
+  const op: FakeOp = {
+    net,
+    issuer,
+    key,
+    jwks: [key.publicJwk],
+    nonce: "",
+    userinfo: undefined,
+    tokenResponse: async ({ nonce }) => ({
+      body: { access_token: "at-1", token_type: "Bearer", expires_in: 300, id_token: await signIdToken(baseClaims(op, nonce), key) },
+    }),
+  };
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+  net.fallback = (req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (path === "/fake/.well-known/openid-configuration") {
+      return send(res, 200, {
+        issuer,
+        authorization_endpoint: `${issuer}/auth`,
+        token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`,
+        userinfo_endpoint: `${issuer}/me`,
+        id_token_signing_alg_values_supported: ["RS256"],
+        ...discoveryExtra,
+      });
+    }
+    if (path === "/fake/jwks") return send(res, 200, { keys: op.jwks });
+    if (path === "/fake/me") {
+      if (!op.userinfo) return send(res, 200, { sub: "fake-sub-1" });
+      return send(res, 200, op.userinfo);
+    }
+    if (path === "/fake/token" && req.method === "POST") {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        const form = new URLSearchParams(body);
+        if (form.get("grant_type") !== "authorization_code" || !form.get("code") || !form.get("code_verifier")) {
+          return send(res, 400, { error: "invalid_request" });
+        }
+        op.tokenResponse({ nonce: op.nonce }).then((r) => send(res, r.status ?? 200, r.body));
+      });
+      return;
+    }
+    res.writeHead(404).end();
+  };
+  return op;
+}
+
+export interface FakeHarness {
+  t: TestGateway;
+  groupId: Id<"groups">;
+  connectionId: Id<"connections">;
+  op: FakeOp;
+  close(): Promise<void>;
+}
+
+export async function setupWithFakeOp(opts: {
+  config?: Record<string, unknown>;
+  roleRules?: Array<{ value: string; role: string }>;
+  discoveryExtra?: Record<string, unknown>;
+} = {}): Promise<FakeHarness> {
+  process.env.GATEWAY_LOCAL = "1";
+  const op = await startFakeOp(opts.discoveryExtra);
+  const t = newGateway();
+  const groupId = await seedGroupAndApp(t);
+  const saved = await t.action(internal.oidc.admin.saveConnection, {
+    groupId,
+    name: "Fake OP",
+    config: { issuer: op.issuer, clientId: "gateway-rp", clientSecret: "fake-secret", ...opts.config },
+    ...(opts.roleRules ? { roleRules: opts.roleRules } : {}),
+  });
+  return { t, groupId, connectionId: saved.connectionId, op, close: () => op.net.close() };
+}
+
+/** /sso/authorize → the fake OP's URL; records the nonce; returns the callback URL the OP would send back. */
+export async function fakeLogin(h: FakeHarness, params: Record<string, string> = {}): Promise<URL> {
+  const authUrl = await authorize({ t: h.t, connectionId: h.connectionId } as OpHarness);
+  h.op.nonce = authUrl.searchParams.get("nonce")!;
+  const cb = new URL(authUrl.searchParams.get("redirect_uri")!);
+  cb.searchParams.set("code", "fake-code-1");
+  cb.searchParams.set("state", authUrl.searchParams.get("state")!);
+  cb.searchParams.set("iss", h.op.issuer);
+  for (const [k, v] of Object.entries(params)) cb.searchParams.set(k, v);
+  return cb;
+}
+
+export async function fakeCallback(h: FakeHarness, url: URL): Promise<Response> {
+  return h.t.fetch(`${url.pathname}${url.search}`);
 }
