@@ -326,7 +326,7 @@ export interface FakeHarness {
 }
 
 export async function setupWithFakeOp(opts: {
-  config?: Record<string, unknown>;
+  config?: Record<string, unknown> | ((op: FakeOp) => Record<string, unknown>);
   roleRules?: Array<{ value: string; role: string }>;
   discoveryExtra?: Record<string, unknown>;
 } = {}): Promise<FakeHarness> {
@@ -337,7 +337,12 @@ export async function setupWithFakeOp(opts: {
   const saved = await t.action(internal.oidc.admin.saveConnection, {
     groupId,
     name: "Fake OP",
-    config: { issuer: op.issuer, clientId: "gateway-rp", clientSecret: "fake-secret", ...opts.config },
+    config: {
+      issuer: op.issuer,
+      clientId: "gateway-rp",
+      clientSecret: "fake-secret",
+      ...(typeof opts.config === "function" ? opts.config(op) : opts.config),
+    },
     ...(opts.roleRules ? { roleRules: opts.roleRules } : {}),
   });
   return { t, groupId, connectionId: saved.connectionId, op, close: () => op.net.close() };
