@@ -10,7 +10,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-function entraClaims(x: FakeHarness, nonce: string, extra: Record<string, unknown> = {}) {
+function entraClaims(x: FakeHarness, nonce: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const { email: _e, email_verified: _v, ...c } = baseClaims(x.op, nonce);
   return { ...c, tid: TENANT, preferred_username: "grace@contoso.example", ...extra };
 }
