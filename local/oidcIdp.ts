@@ -17,6 +17,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomBytes, randomUUID } from "node:crypto";
 import { exportJWK, generateKeyPair } from "jose";
+import { makeFunctionReference } from "convex/server";
+import type { LocalPlugin, LocalPluginFactory } from "./plugins";
 
 // oidc-provider ships no type declarations: it is used through this narrow interface.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -246,3 +248,87 @@ export async function startTestOidcProvider(opts: {
     },
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Local gateway plug-in: the demo group's built-in OIDC IdP. Register with `localPlugins.push(oidcLocalPlugin)`
+// (local/plugins.ts). Reads `oidc` entries from the local config:
+//   "oidc": [{ "group": "demo", "name": "Built-in OIDC IdP", "preset": "generic",
+//              "tokenEndpointAuthMethod": "client_secret_basic",
+//              "roleRules": [{ "value": "Admins", "role": "admin" }] }]
+// Each entry gets an oidc-provider mounted at /_idp/oidc (first entry) or /_idp/oidc-<n>, a connection
+// pointing at it (upserted by name, secret re-generated at every start), and a "Sign in with OIDC" button.
+
+interface LocalOidcEntry {
+  group: string;
+  name?: string;
+  preset?: string;
+  tokenEndpointAuthMethod?: TestOidcClient["token_endpoint_auth_method"];
+  roleRules?: Array<{ value: string; role: string }>;
+  groups?: string[];
+  label?: string;
+}
+
+export const oidcLocalPlugin: LocalPluginFactory = async ({ engine, config, baseUrl }) => {
+  const entries = (config.oidc ?? []) as unknown as LocalOidcEntry[];
+  if (!entries.length) return null;
+  const idps: TestOidcProvider[] = [];
+  const buttons: NonNullable<LocalPlugin["buttons"]> = [];
+  const banner: string[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const mount = i === 0 ? "/_idp/oidc" : `/_idp/oidc-${i + 1}`;
+    const issuer = `${baseUrl}${mount}`;
+    const name = entry.name ?? "Built-in OIDC IdP";
+    const method = entry.tokenEndpointAuthMethod ?? "client_secret_basic";
+    const clientId = `gateway-local-${i + 1}`;
+    const found = await engine.run(async (ctx) => {
+      const group = await ctx.db.query("groups").withIndex("by_slug", (q) => q.eq("slug", entry.group)).unique();
+      if (!group) return null;
+      const conns = await ctx.db.query("connections").withIndex("by_group", (q) => q.eq("groupId", group._id)).take(50);
+      return { groupId: group._id, existing: conns.find((c) => c.kind === "oidc" && c.name === name)?._id };
+    });
+    if (!found) throw new Error(`local config: oidc[${i}].group "${entry.group}" is not a group`);
+    const secret = method === "private_key_jwt" ? undefined : randomBytes(24).toString("base64url");
+    const saved = (await engine.action(makeFunctionReference<"action">("oidc/admin:saveConnection"), {
+      groupId: found.groupId,
+      name,
+      ...(found.existing ? { connectionId: found.existing } : {}),
+      config: {
+        issuer,
+        clientId,
+        preset: entry.preset ?? "generic",
+        tokenEndpointAuthMethod: method,
+        ...(secret ? { clientSecret: secret } : {}),
+        scopes: ["openid", "email", "profile", "groups"],
+      },
+      ...(entry.roleRules ? { roleRules: entry.roleRules } : {}),
+    })) as { connectionId: string; redirectUri: string; jwksUri?: string };
+    let jwks: TestOidcClient["jwks"];
+    if (saved.jwksUri) {
+      const res = await engine.fetch(new URL(saved.jwksUri).pathname);
+      jwks = (await res.json()) as TestOidcClient["jwks"];
+    }
+    const idp = await startTestOidcProvider({
+      issuer,
+      clients: [{ client_id: clientId, ...(secret ? { client_secret: secret } : {}), redirect_uris: [saved.redirectUri], token_endpoint_auth_method: method, ...(jwks ? { jwks } : {}) }],
+      ...(entry.groups ? { groups: entry.groups } : {}),
+    });
+    idps.push(idp);
+    buttons.push({ label: entry.label ?? (i === 0 ? "Sign in with OIDC" : `Sign in with OIDC (${name})`), authorizeQuery: { connection: saved.connectionId } });
+    banner.push(`  OIDC test IdP      ${issuer}  (any email; connection ${saved.connectionId}, group ${entry.group})`);
+  }
+  return {
+    prefix: "/_idp/oidc",
+    async handle(req, res) {
+      const path = (req.url ?? "/").split("?")[0]!;
+      // Longest mount first (/_idp/oidc-2 before /_idp/oidc).
+      const idp = [...idps].sort((a, b) => b.mountPath.length - a.mountPath.length).find((p) => path === p.mountPath || path.startsWith(p.mountPath + "/"));
+      if (!idp) return void res.writeHead(404).end();
+      idp.handle(req, res);
+    },
+    buttons,
+    banner,
+    async close() {
+      for (const p of idps) await p.close();
+    },
+  };
+};
