@@ -55,7 +55,7 @@ async function callback(ctx: ActionCtx, request: Request, connectionParam: strin
     const server = await serverMetadata(ctx, config, deps, discovery);
     if (server.issuer !== stateRow.issuer) throw new OidcError("iss_mismatch", "issuer changed since the login started");
     jwksUri = server.jwks_uri;
-    const jwksRow = await ctx.runQuery(internal.oidc.store.getJwks, { jwksUri });
+    const jwksRow = loaded.jwks?.jwksUri === jwksUri ? loaded.jwks : await ctx.runQuery(internal.oidc.store.getJwks, { jwksUri });
     const jwks = jwksRow && isFresh(jwksRow.fetchedAt, loaded.now, JWKS_TTL_MS) ? (jwksRow.jwks as JSONWebKeySet) : undefined;
     const cfg = await clientConfiguration(config, server, await openSecrets(config), deps);
     // openid-client compares the redirect URI it derives from this URL with the one sent at /authorize.

@@ -49,10 +49,24 @@ export async function serverMetadata(
   return effectiveMetadata(config, metadata);
 }
 
+// Opened secrets are kept for the life of the isolate (bounded), keyed by their sealed form: a rotated
+// secret has a new sealed value, so nothing stale is ever used.
+const opened = new Map<string, Promise<string>>();
+function openCached(sealed: string): Promise<string> {
+  let p = opened.get(sealed);
+  if (!p) {
+    if (opened.size >= 100) opened.delete(opened.keys().next().value as string);
+    p = openSecret(sealed);
+    p.catch(() => opened.delete(sealed));
+    opened.set(sealed, p);
+  }
+  return p;
+}
+
 export async function openSecrets(config: OidcConfig): Promise<ClientSecrets> {
   try {
-    if (config.clientSecretSealed) return { clientSecret: await openSecret(config.clientSecretSealed) };
-    if (config.clientKey) return { clientPrivateJwk: JSON.parse(await openSecret(config.clientKey.privateJwkSealed)) };
+    if (config.clientSecretSealed) return { clientSecret: await openCached(config.clientSecretSealed) };
+    if (config.clientKey) return { clientPrivateJwk: JSON.parse(await openCached(config.clientKey.privateJwkSealed)) };
   } catch {
     throw new OidcError("config_invalid", "the sealed client secret could not be opened (encryption key changed?)");
   }

@@ -54,7 +54,12 @@ export const callbackContext = internalQuery({
     const discovery = typeof connection.config?.issuer === "string"
       ? await ctx.db.query("oidcDiscovery").withIndex("by_issuer", (q) => q.eq("issuer", connection.config.issuer)).unique()
       : null;
-    return { connection, stateRow, discovery, now: Date.now() };
+    // The JWKS cached for this issuer, read in the same query (one round trip on the hot path).
+    const jwksUri: unknown = connection.config?.endpoints?.jwks_uri ?? discovery?.metadata?.jwks_uri;
+    const jwks = typeof jwksUri === "string"
+      ? await ctx.db.query("oidcJwks").withIndex("by_jwksUri", (q) => q.eq("jwksUri", jwksUri)).unique()
+      : null;
+    return { connection, stateRow, discovery, jwks, now: Date.now() };
   },
 });
 

@@ -54,8 +54,21 @@ function headerAlg(idToken: string): { alg: string; kid?: string } {
 
 const CLOCK_TOLERANCE_S = 60;
 
+// Imported keys are reused across requests of the same isolate (jose caches them per key set object).
+const keySets = new Map<string, ReturnType<typeof createLocalJWKSet>>();
+function localKeySet(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
+  const id = JSON.stringify(jwks);
+  let set = keySets.get(id);
+  if (!set) {
+    if (keySets.size >= 50) keySets.delete(keySets.keys().next().value as string);
+    set = createLocalJWKSet(jwks);
+    keySets.set(id, set);
+  }
+  return set;
+}
+
 async function verifyWith(input: VerifyIdTokenInput, jwks: JSONWebKeySet): Promise<JWTPayload> {
-  const { payload } = await jwtVerify(input.idToken, createLocalJWKSet(jwks), {
+  const { payload } = await jwtVerify(input.idToken, localKeySet(jwks), {
     algorithms: [...input.algorithms],
     issuer: input.issuer,
     audience: input.audience,
