@@ -101,6 +101,11 @@ const common = {
   useUserinfo: z.boolean().default(true),
   /** Narrow the allow-list (e.g. ["RS256"]). Never widens it. */
   idTokenAlgs: z.array(z.enum(ID_TOKEN_ALGS)).min(1).optional(),
+  /**
+   * private_key_jwt: the client assertion's "aud". OIDC Core §9 says the token endpoint URL (Okta, Entra,
+   * Keycloak); Auth0 wants its issuer. Default: by preset (see clientAssertionAudience()).
+   */
+  clientAssertionAudience: z.enum(["issuer", "token_endpoint"]).optional(),
   /** Entra ID: the customer's tenant; required when the issuer is multi-tenant (organizations/common). */
   tenantId: z
     .string()
@@ -219,4 +224,9 @@ export function parseOidcConfig(raw: unknown): OidcConfig {
 /** The algorithms accepted for this connection's ID tokens. */
 export function allowedIdTokenAlgs(config: Pick<OidcConfig, "idTokenAlgs">): IdTokenAlg[] {
   return [...(config.idTokenAlgs ?? ID_TOKEN_ALGS)];
+}
+
+/** The "aud" of the private_key_jwt client assertion for this connection. */
+export function clientAssertionAudience(config: Pick<OidcConfig, "preset" | "clientAssertionAudience">): "issuer" | "token_endpoint" {
+  return config.clientAssertionAudience ?? (config.preset === "auth0" ? "issuer" : "token_endpoint");
 }

@@ -3,7 +3,7 @@
 // Pure: the adapter injects fetch, the clock, the secrets (already opened) and the caches.
 import * as client from "openid-client";
 import type { JSONWebKeySet } from "jose";
-import { allowedIdTokenAlgs, type OidcConfig } from "./config";
+import { allowedIdTokenAlgs, clientAssertionAudience, type OidcConfig } from "./config";
 import { mapClaims, type MappedProfile } from "./claims";
 import type { ServerMetadata } from "./discovery";
 import { OidcError } from "./errors";
@@ -46,7 +46,17 @@ export async function clientConfiguration(
     case "private_key_jwt": {
       if (!secrets.clientPrivateJwk || !config.clientKey) throw new OidcError("config_invalid", '"clientKey" is missing');
       const key = await importClientKey(secrets.clientPrivateJwk, config.clientKey.alg);
-      auth = client.PrivateKeyJwt({ key, kid: config.clientKey.kid });
+      const aud = clientAssertionAudience(config) === "issuer" ? server.issuer : server.token_endpoint;
+      const alg = config.clientKey.alg;
+      auth = client.PrivateKeyJwt(
+        { key, kid: config.clientKey.kid },
+        {
+          [client.modifyAssertion]: (header, payload) => {
+            payload.aud = aud;
+            if (alg === "EdDSA") header.alg = "EdDSA"; // the registered JWK says EdDSA, not Ed25519
+          },
+        },
+      );
       break;
     }
   }

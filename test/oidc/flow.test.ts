@@ -34,6 +34,37 @@ describe("happy path", () => {
   }
 });
 
+describe("private_key_jwt variants", () => {
+  const variants: Array<[string, Record<string, unknown>]> = [
+    ["ES256 key", { clientKeyAlg: "ES256" }],
+    ["EdDSA key", { clientKeyAlg: "EdDSA" }],
+    ["PS256 key, assertion aud = issuer", { clientKeyAlg: "PS256", clientAssertionAudience: "issuer" }],
+  ];
+  for (const [name, config] of variants) {
+    it(`signs in with private_key_jwt: ${name}`, async () => {
+      h = await setupWithOp({ method: "private_key_jwt", config });
+      const cb = await loginAtOp(await authorize(h), { email: "ada@acme.example", groups: [] });
+      const res = await callback(h, cb);
+      expect(res.status, await res.clone().text()).toBe(302);
+      expect(await counts(h.t)).toMatchObject({ sessions: 1, traces: 0 });
+    });
+  }
+
+  it("the OP refuses an assertion signed with a key it does not know (invalid_client), nothing written", async () => {
+    h = await setupWithOp({ method: "private_key_jwt" });
+    const cb = await loginAtOp(await authorize(h));
+    // Rotate the gateway key (ES256) without telling the OP.
+    await h.t.action(internal.oidc.admin.saveConnection, {
+      groupId: h.groupId,
+      name: "Test OP",
+      connectionId: h.connectionId,
+      config: { issuer: h.issuer, clientId: "gateway-rp", tokenEndpointAuthMethod: "private_key_jwt", clientKeyAlg: "ES256", scopes: ["openid", "email", "profile", "groups"] },
+    });
+    const { trace } = await expectOnlyTrace(h.t, "token_endpoint_error", () => callback(h!, cb));
+    expect(trace.detail).toContain("invalid_client");
+  });
+});
+
 describe("state", () => {
   it("refuses an unknown state", async () => {
     h = await setupWithOp({ method: "client_secret_basic" });
