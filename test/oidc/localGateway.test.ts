@@ -15,24 +15,23 @@ import { haveChromium, launchChromium } from "../e2e/browser";
 import { Browser } from "./harness";
 
 let gw: LocalGateway;
+let dir: string;
+let configPath: string;
 
 beforeAll(async () => {
   if (!localPlugins.includes(oidcLocalPlugin)) localPlugins.push(oidcLocalPlugin);
-  const dir = mkdtempSync(join(tmpdir(), "gw-oidc-"));
+  dir = mkdtempSync(join(tmpdir(), "gw-oidc-"));
   const demo = JSON.parse(readFileSync(new URL("../../local/demo.config.json", import.meta.url), "utf8"));
   demo.oidc = [{ group: "demo", name: "Built-in OIDC IdP", roleRules: [{ value: "Admins", role: "admin" }] }];
-  const configPath = join(dir, "config.json");
+  configPath = join(dir, "config.json");
   writeFileSync(configPath, JSON.stringify(demo));
   gw = await startLocalGateway({ port: 0, dataDir: dir, configPath, quiet: true });
 }, 60_000);
 afterAll(async () => gw?.close());
 
-describe("local gateway with the built-in OIDC IdP", () => {
-  test("offers Sign in with OIDC; a login over HTTP yields a JWT with group, role and auth_method oidc", async () => {
-    const button = gw.buttons.find((b) => b.label === "Sign in with OIDC");
-    expect(button?.authorizeQuery?.connection).toEqual(expect.any(String));
-    expect(await (await fetch(`${gw.url}/demo`)).text()).toContain("Sign in with OIDC");
 
+/** A person signs in through the built-in IdP over real HTTP; returns the session JWT's claims. */
+async function oidcLoginOverHttp(authorizeQuery: Record<string, string>) {
     const verifier = randomToken(32);
     const redirectUri = `${gw.url}/demo/callback`;
     const q = new URLSearchParams({
@@ -42,7 +41,7 @@ describe("local gateway with the built-in OIDC IdP", () => {
       state: "s1",
       code_challenge: await pkceS256(verifier),
       code_challenge_method: "S256",
-      ...button!.authorizeQuery,
+      ...authorizeQuery,
     });
     const b = new Browser();
     let res = await b.get(`${gw.url}/sso/authorize?${q}`);
@@ -72,11 +71,36 @@ describe("local gateway with the built-in OIDC IdP", () => {
     });
     expect(token.status).toBe(200);
     const claims = decodeJwt(((await token.json()) as { access_token: string }).access_token);
+  return claims;
+}
+
+describe("local gateway with the built-in OIDC IdP", () => {
+  test("offers Sign in with OIDC; a login over HTTP yields a JWT with group, role and auth_method oidc", async () => {
+    const button = gw.buttons.find((b) => b.label === "Sign in with OIDC");
+    expect(button?.authorizeQuery?.connection).toEqual(expect.any(String));
+    expect(await (await fetch(`${gw.url}/demo`)).text()).toContain("Sign in with OIDC");
+
+    const claims = await oidcLoginOverHttp(button!.authorizeQuery!);
     expect(claims).toMatchObject({ group: "demo", role: "admin", auth_method: "oidc", email: "ada@demo.example", name: "Ada Lovelace" });
   });
 });
 
 let chromium: Chromium;
+describe("restart", () => {
+  test("after a restart (new IdP keys, restored state) the same connection signs in again; no duplicate connection", async () => {
+    const before = gw.buttons.find((b) => b.label === "Sign in with OIDC")!.authorizeQuery!;
+    const port = Number(new URL(gw.url).port);
+    await gw.close();
+    gw = await startLocalGateway({ port, dataDir: dir, configPath, quiet: true });
+    const after = gw.buttons.find((b) => b.label === "Sign in with OIDC")!.authorizeQuery!;
+    expect(after.connection).toBe(before.connection);
+    const claims = await oidcLoginOverHttp(after);
+    expect(claims).toMatchObject({ group: "demo", role: "admin", auth_method: "oidc" });
+    const oidcConnections = await gw.engine.run(async (ctx) => (await ctx.db.query("connections").collect()).filter((c) => c.kind === "oidc"));
+    expect(oidcConnections).toHaveLength(1);
+  });
+});
+
 describe.skipIf(!haveChromium)("browser end-to-end (Chromium): Sign in with OIDC", () => {
   beforeAll(async () => {
     chromium = await launchChromium();
