@@ -11,7 +11,7 @@ import { httpAction, type ActionCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
 import { errorPage } from "../lib/pages";
 import { json } from "../lib/http";
-import { clientConfiguration, checkAuthorizationResponse, completeAuthorization } from "../../src/oidc/flow";
+import { clientConfiguration, completeAuthorization, idpErrorOf } from "../../src/oidc/flow";
 import { JWKS_TTL_MS, isFresh } from "../../src/oidc/discovery";
 import { OidcError } from "../../src/oidc/errors";
 import { publicJwks } from "../../src/oidc/clientKey";
@@ -31,14 +31,10 @@ async function callback(ctx: ActionCtx, request: Request, connectionParam: strin
   const { connection, stateRow, discovery } = loaded;
 
   // An IdP error comes first: the person should learn that the IdP refused, whatever the state.
-  if (params.has("error")) {
-    try {
-      checkAuthorizationResponse(params, { issuer: "", authorization_endpoint: "", token_endpoint: "", jwks_uri: "" });
-    } catch (e) {
-      const err = asOidcError(e);
-      const stateNote = stateRow && stateRow.connectionId === connection._id ? "state ok" : "state unknown";
-      return failure(ctx, { connection, code: err.code, detail: `${err.detail} (${stateNote})` });
-    }
+  const idpError = idpErrorOf(params);
+  if (idpError) {
+    const stateNote = stateRow && stateRow.connectionId === connection._id ? "state ok" : "state unknown";
+    return failure(ctx, { connection, code: idpError.code, detail: `${idpError.detail} (${stateNote})` });
   }
   if (!stateRow || stateRow.connectionId !== connection._id || stateRow.expiresAt <= loaded.now) {
     return failure(ctx, { connection, code: "state_invalid", detail: state ? "state is unknown, expired or for another connection" : "state parameter missing" });

@@ -123,14 +123,19 @@ export interface CallbackResult extends MappedProfile {
 
 const SAFE_ERROR = /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
 
+/** An error authorization response (RFC 6749 §4.1.2.1) as an OidcError, or undefined. */
+export function idpErrorOf(params: URLSearchParams): OidcError | undefined {
+  const error = params.get("error");
+  if (error === null) return undefined;
+  const code = SAFE_ERROR.test(error) ? error : "invalid";
+  const desc = (params.get("error_description") ?? "").slice(0, 200).replace(/[^\x20-\x7e]/g, "?");
+  return new OidcError("idp_error", `error=${code}${desc ? ` description=${JSON.stringify(desc)}` : ""}`);
+}
+
 /** Step 1: the authorization response itself (IdP error, RFC 9207 "iss"). Before any network call. */
 export function checkAuthorizationResponse(params: URLSearchParams, server: ServerMetadata): void {
-  const error = params.get("error");
-  if (error !== null) {
-    const code = SAFE_ERROR.test(error) ? error : "invalid";
-    const desc = (params.get("error_description") ?? "").slice(0, 200).replace(/[^\x20-\x7e]/g, "?");
-    throw new OidcError("idp_error", `error=${code}${desc ? ` description=${JSON.stringify(desc)}` : ""}`);
-  }
+  const idpError = idpErrorOf(params);
+  if (idpError) throw idpError;
   const iss = params.get("iss");
   // RFC 9207 §2.4: when present it MUST equal the issuer; when the OP advertises support it MUST be present.
   if (iss !== null && iss !== server.issuer) throw new OidcError("iss_mismatch", '"iss" authorization response parameter is not the issuer');
