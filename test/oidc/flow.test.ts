@@ -1,6 +1,6 @@
 // OIDC sign-in against a real OP (node-oidc-provider in-process on 127.0.0.1), driven through convex/http.ts.
 import { afterEach, describe, expect, it } from "vitest";
-import { APP } from "../helpers";
+import { APP, snapshot } from "../helpers";
 import { internal } from "../../convex/_generated/api";
 import { authorize, callback, counts, expectOnlyTrace, loginAtOp, setupWithOp, type OpHarness } from "./harness";
 
@@ -224,5 +224,64 @@ describe("connection JWKS for private_key_jwt", () => {
     h = await setupWithOp({ method: "client_secret_basic" });
     expect((await h.t.fetch(`/sso/oidc/${h.connectionId}/jwks.json`)).status).toBe(404);
     expect((await h.t.fetch(`/sso/oidc/nope/jwks.json`)).status).toBe(404);
+  });
+});
+
+describe("callback edge cases", () => {
+  it("an unknown connection in the path is a 404 that writes nothing at all", async () => {
+    h = await setupWithOp({ method: "client_secret_basic" });
+    const before = await snapshot(h.t);
+    for (const path of ["/sso/oidc/nope/callback?code=x&state=y", "/sso/oidc/../callback", `/sso/oidc/${h.connectionId}/other`, "/sso/oidc/"]) {
+      const res = await h.t.fetch(path);
+      expect(res.status, path).toBe(404);
+    }
+    expect(await snapshot(h.t)).toEqual(before);
+  });
+
+  it("an oversized state is refused as state_invalid", async () => {
+    h = await setupWithOp({ method: "client_secret_basic" });
+    const cb = await loginAtOp(await authorize(h));
+    cb.searchParams.set("state", "x".repeat(5000));
+    await expectOnlyTrace(h.t, "state_invalid", () => callback(h!, cb));
+  });
+
+  it("a connection disabled while the person was at the IdP: signin_failed, state not consumed", async () => {
+    h = await setupWithOp({ method: "client_secret_basic" });
+    const cb = await loginAtOp(await authorize(h));
+    await h.t.run(async (ctx) => ctx.db.patch(h!.connectionId, { status: "disabled" }));
+    const { trace } = await expectOnlyTrace(h.t, "signin_failed", () => callback(h!, cb));
+    expect(trace.detail).toContain("connection_disabled");
+  });
+
+  it("an app sign-in request that expired meanwhile: signin_failed (request_expired), nothing written", async () => {
+    h = await setupWithOp({ method: "client_secret_basic" });
+    const cb = await loginAtOp(await authorize(h));
+    await h.t.run(async (ctx) => {
+      const r = (await ctx.db.query("authRequests").first())!;
+      await ctx.db.patch(r._id, { expiresAt: Date.now() - 1 });
+    });
+    const { trace } = await expectOnlyTrace(h.t, "signin_failed", () => callback(h!, cb));
+    expect(trace.detail).toContain("request_expired");
+  });
+
+  it("a deactivated member is refused (membership_inactive) even with a valid IdP login", async () => {
+    h = await setupWithOp({ method: "client_secret_basic" });
+    expect((await callback(h, await loginAtOp(await authorize(h), { email: "ada@acme.example" }))).status).toBe(302);
+    await h.t.run(async (ctx) => {
+      const m = (await ctx.db.query("memberships").first())!;
+      await ctx.db.patch(m._id, { status: "inactive" });
+    });
+    const cb = await loginAtOp(await authorize(h), { email: "ada@acme.example" });
+    const { trace } = await expectOnlyTrace(h.t, "signin_failed", () => callback(h!, cb));
+    expect(trace.detail).toContain("membership_inactive");
+  });
+
+  it("the second login of the same person reuses the user and updates roles from fresh groups", async () => {
+    h = await setupWithOp({ method: "client_secret_basic", roleRules: [{ value: "Admins", role: "admin" }] });
+    expect((await callback(h, await loginAtOp(await authorize(h), { email: "ada@acme.example", groups: ["Admins"] }))).status).toBe(302);
+    expect((await callback(h, await loginAtOp(await authorize(h), { email: "ada@acme.example", groups: ["Sales"] }))).status).toBe(302);
+    expect(await counts(h.t)).toMatchObject({ users: 1, identities: 1, memberships: 1, sessions: 2 });
+    const m = await h.t.run(async (ctx) => ctx.db.query("memberships").first());
+    expect(m!.roles).toEqual(["member"]);
   });
 });
