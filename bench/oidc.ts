@@ -99,7 +99,13 @@ export async function benchOidc(): Promise<Row[]> {
         { client_id: "core-rp", client_secret: "bench-secret", redirect_uris: [coreRedirect], token_endpoint_auth_method: "client_secret_basic" },
       ],
     });
-    handler = (req, res) => op.handle(req, res);
+    // Optional latency on the OP's token endpoint (same for both sides), to show the ratio against an IdP that
+    // is not on this machine.
+    let tokenLatencyMs = 0;
+    handler = (req, res) => {
+      if (tokenLatencyMs && req.url?.startsWith("/_idp/oidc/token")) setTimeout(() => op.handle(req, res), tokenLatencyMs);
+      else op.handle(req, res);
+    };
 
     // Bare openid-client, configured once (discovery not timed), same client auth method.
     const bare = await client.discovery(new URL(issuer), "bare-rp", "bench-secret", client.ClientSecretBasic("bench-secret"), {
@@ -189,7 +195,9 @@ export async function benchOidc(): Promise<Row[]> {
         goal: "≤ 1.1×",
       });
     }
-    for (const key of ["plain", "userinfo"] as const) {
+    for (const key of ["plain", "userinfo", "latency"] as const) {
+      tokenLatencyMs = key === "latency" ? 20 : 0;
+      const conn = key === "latency" ? "plain" : key;
       const N = 15;
       let gw: string[] = [];
       let bw: Array<Awaited<ReturnType<typeof mintBare>>> = [];
@@ -197,7 +205,7 @@ export async function benchOidc(): Promise<Row[]> {
         gw = [];
         bw = [];
         for (let i = 0; i < N; i++) {
-          gw.push(await mintGateway(connections[key]!.connectionId));
+          gw.push(await mintGateway(connections[conn]!.connectionId));
           bw.push(await mintBare());
         }
       };
@@ -220,7 +228,11 @@ export async function benchOidc(): Promise<Row[]> {
       }
       const r = await compare(ours, baseline, { iterations: N - 3, rounds: 5, warmup: 0, beforeRound: fill });
       rows.push({
-        benchmark: key === "plain" ? "callback: exchange + ID token validation + sign-in" : "callback, userinfo merged (one more HTTP call)",
+        benchmark: {
+          plain: "callback: exchange + ID token validation + sign-in",
+          userinfo: "callback, userinfo merged (one more HTTP call)",
+          latency: "callback as in row 2, token endpoint 20 ms away (both sides)",
+        }[key],
         ours: `${fmt(r.subject.opsPerSec)} /s (${fmt(r.subject.msPerOp)} ms)`,
         baseline: `${fmt(r.baseline.opsPerSec)} /s (${fmt(r.baseline.msPerOp)} ms, bare openid-client authorizationCodeGrant)`,
         ratio: `${r.ratio.toFixed(2)}×`,
