@@ -48,8 +48,6 @@ export interface TestOidcProvider {
   handle(req: IncomingMessage, res: ServerResponse): void;
   /** The underlying oidc-provider instance (e.g. provider.Client.find, event listeners). */
   provider: Provider;
-  /** Add or replace a client at runtime (the local gateway registers its demo connection this way). */
-  addClient(client: TestOidcClient): void;
   close(): Promise<void>;
 }
 
@@ -153,16 +151,6 @@ export async function startTestOidcProvider(opts: {
     },
   });
 
-  // Clients added later (local gateway): oidc-provider reads static clients at construction, so keep an
-  // adapter-free registry via the Client schema instead.
-  const extraClients = new Map<string, ReturnType<typeof toMetadata>>();
-  const originalFind = provider.Client.find.bind(provider.Client);
-  provider.Client.find = async (id: string) => {
-    const meta = extraClients.get(id);
-    if (meta) return new provider.Client(meta as never);
-    return originalFind(id);
-  };
-
   const groups = opts.groups ?? DEFAULT_GROUPS;
   const callback = provider.callback();
 
@@ -240,9 +228,6 @@ export async function startTestOidcProvider(opts: {
     mountPath,
     handle,
     provider,
-    addClient(c) {
-      extraClients.set(c.client_id, toMetadata(c));
-    },
     async close() {
       accounts.clear();
     },
