@@ -10,8 +10,9 @@
 //     }
 //     ...gateway routes...
 //   });
-// With express/koa instead: app.use(idp.mountPath, idp.provider.callback()) for the protocol routes — but then
-// the login page must be mounted too: use idp.handle for everything under mountPath, which covers both.
+// idp.handle expects the FULL path (mount path included) and serves both the protocol routes and the login
+// page. With express, do not use app.use(mountPath, …) (it strips the prefix); route by req.originalUrl instead.
+// In the local gateway, `oidcLocalPlugin` (below) does all of this from the config's "oidc" entries.
 //
 // oidc-provider logs "Unsupported runtime" on Node 20; it works.
 import type { IncomingMessage, ServerResponse } from "node:http";
