@@ -23,6 +23,7 @@ import type * as lib_env from "../lib/env.js";
 import type * as lib_http from "../lib/http.js";
 import type * as lib_keys from "../lib/keys.js";
 import type * as lib_pages from "../lib/pages.js";
+import type * as maintenance from "../maintenance.js";
 import type * as oauth_grants from "../oauth/grants.js";
 import type * as oauth_http from "../oauth/http.js";
 import type * as oidc_admin from "../oidc/admin.js";
@@ -56,6 +57,7 @@ declare const fullApi: ApiFromModules<{
   "lib/http": typeof lib_http;
   "lib/keys": typeof lib_keys;
   "lib/pages": typeof lib_pages;
+  maintenance: typeof maintenance;
   "oauth/grants": typeof oauth_grants;
   "oauth/http": typeof oauth_http;
   "oidc/admin": typeof oidc_admin;
