@@ -14,6 +14,7 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as http from "../http.js";
+import type * as saml_node from "../saml/node.js";
 import type * as tables_core from "../tables/core.js";
 
 /**
@@ -26,6 +27,7 @@ import type * as tables_core from "../tables/core.js";
  */
 declare const fullApi: ApiFromModules<{
   http: typeof http;
+  "saml/node": typeof saml_node;
   "tables/core": typeof tables_core;
 }>;
 export declare const api: FilterApi<
