@@ -76,11 +76,13 @@ function fail(code: SamlErrorCode, detail: string): never {
 function parseStrict(xml: string, what: string): XNode & { documentElement: XElement | null } {
   if (/<!(?!--|\[CDATA\[)/.test(xml)) fail("dtd_forbidden", `${what} contains a markup declaration (DOCTYPE/ENTITY)`);
   try {
-    const doc = new DOMParser({
+    // @xmldom/xmldom 0.9: onError is called for warnings, errors and fatal errors; throwing stops parsing.
+    const options = {
       onError: (level: string) => {
         throw new Error(`xml ${level}`);
       },
-    }).parseFromString(xml, "text/xml");
+    };
+    const doc = new DOMParser(options as unknown as ConstructorParameters<typeof DOMParser>[0]).parseFromString(xml, "text/xml");
     return doc as unknown as XNode & { documentElement: XElement | null };
   } catch {
     fail("malformed_response", `${what} is not well-formed XML`);
@@ -151,7 +153,8 @@ function scanEnvelope(root: XElement, expected: SamlExpected, trust: Trust) {
         ids.add(a.value);
       }
     }
-    if (el.namespaceURI === NS.assertion && (el.localName === "Assertion" || el.localName === "EncryptedAssertion")) {
+    // By local name, whatever the namespace: node-saml selects assertions with local-name() too.
+    if (el.localName === "Assertion" || el.localName === "EncryptedAssertion") {
       if (el.parentNode !== root) fail("assertion_count", `an ${el.localName} appears below ${(el.parentNode as XElement | null)?.localName ?? "?"}, not directly under Response`);
       assertions.push(el);
     } else if (el.namespaceURI === NS.dsig && el.localName === "Signature") {
@@ -165,6 +168,7 @@ function scanEnvelope(root: XElement, expected: SamlExpected, trust: Trust) {
   checkResponse(root, false, expected);
   if (assertions.length !== 1) fail("assertion_count", `Response carries ${assertions.length} assertions`);
   const assertion = assertions[0]!;
+  if (assertion.namespaceURI !== NS.assertion) fail("assertion_count", "the assertion is not in the SAML 2.0 assertion namespace");
   const encrypted = assertion.localName === "EncryptedAssertion";
 
   const matchedCerts = new Set<string>();
