@@ -66,7 +66,7 @@ export function stripSignatures(xml: string): string {
   return xml.replace(/<ds:Signature\b[\s\S]*?<\/ds:Signature>/g, "");
 }
 
-export function signAssertion(xml: string, keyName: string, opts: { signatureAlgorithm?: string; digestAlgorithm?: string } = {}): string {
+export function signAssertion(xml: string, keyName: string, opts: { signatureAlgorithm?: string; digestAlgorithm?: string; prepend?: boolean } = {}): string {
   const sig = new SignedXml({
     privateKey: key(keyName),
     publicCert: cert(keyName),
@@ -78,7 +78,8 @@ export function signAssertion(xml: string, keyName: string, opts: { signatureAlg
     transforms: ["http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"],
     digestAlgorithm: opts.digestAlgorithm ?? "http://www.w3.org/2001/04/xmlenc#sha256",
   });
-  sig.computeSignature(xml, { prefix: "ds", location: { reference: `${ASSERTION_XPATH}/*[local-name(.)='Issuer']`, action: "after" } });
+  const location = opts.prepend ? { reference: ASSERTION_XPATH, action: "prepend" as const } : { reference: `${ASSERTION_XPATH}/*[local-name(.)='Issuer']`, action: "after" as const };
+  sig.computeSignature(xml, { prefix: "ds", location });
   return sig.getSignedXml();
 }
 
