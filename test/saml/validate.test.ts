@@ -11,6 +11,14 @@ const run = (file: string, over: Parameters<typeof expectedFor>[1] = {}, now = N
   return validateSamlResponse({ samlResponse: b64(xmlOf(file)), now, expected: expectedFor(f.shape, { ...f.expected, ...over }) });
 };
 
+describe("node-saml primitives", () => {
+  it("@node-saml/node-saml/lib/xml still exports getVerifiedXml and decryptXml (deep import pinned by this test)", async () => {
+    const lib = await import("@node-saml/node-saml/lib/xml");
+    expect(typeof lib.getVerifiedXml).toBe("function");
+    expect(typeof lib.decryptXml).toBe("function");
+  });
+});
+
 describe("fixture corpus (manifest)", () => {
   for (const f of manifest.fixtures) {
     it(`${f.file} (${f.signer}): ${f.result.ok ? "accepted" : f.result.code}`, async () => {
