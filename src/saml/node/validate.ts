@@ -363,19 +363,21 @@ async function run(input: SamlValidationInput): Promise<SamlAssertion> {
   // 5: signatures (node-saml), on the same DOM. A Response signature, when present, must verify —
   // node-saml alone would silently fall back to the assertion's signature.
   const verifiedResponse = scan.responseSigned ? verifiedRoot(verifiedBytes(xml, root, scan.pems, "Response"), NS.protocol, "Response", "Response") : null;
-  let verifiedAssertion: XElement;
+  let verifiedAssertion: XElement | undefined;
   if (!scan.encrypted) {
     if (scan.assertionSigned && (expected.wantAssertionsSigned || !verifiedResponse)) {
-      // Read from the bytes the assertion's own signature covers.
-      verifiedAssertion = verifiedRoot(verifiedBytes(xml, scan.assertion, scan.pems, "Assertion"), NS.assertion, "Assertion", "Assertion");
-    } else if (verifiedResponse) {
-      // Response-only signature (opt-in): read the assertion inside the signed Response bytes.
+      const bytes = verifiedBytes(xml, scan.assertion, scan.pems, "Assertion");
+      // Response unsigned: read from the bytes the assertion's signature covers. Response signed too:
+      // read from the signed Response bytes, already parsed (they cover this assertion as well).
+      if (!verifiedResponse) verifiedAssertion = verifiedRoot(bytes, NS.assertion, "Assertion", "Assertion");
+    }
+    if (verifiedResponse) {
+      // Read the assertion inside the signed Response bytes.
       const inner = children(verifiedResponse, NS.assertion, "Assertion");
       if (inner.length !== 1 || children(verifiedResponse, NS.assertion, "EncryptedAssertion").length) fail("assertion_count", "signed Response does not carry exactly one assertion");
       verifiedAssertion = inner[0]!;
-    } else {
-      fail("signature_missing", "no signature covers the assertion");
     }
+    if (!verifiedAssertion) fail("signature_missing", "no signature covers the assertion");
   } else {
     // Encrypted: decrypt the ciphertext the Response signature covers when there is one.
     let encryptedNode = scan.assertion;
