@@ -206,6 +206,12 @@ function checkSignatures(signatures: XElement[], allowedParents: XNode[], expect
   return { pems };
 }
 
+// Shape caps, checked in the walk before any signature work: real responses carry tens to a few
+// hundred attribute values (Entra caps group claims at 150); node sets in the xpath queries of the
+// signature check grow super-linearly with sibling counts.
+const MAX_ELEMENTS = 10_000;
+const MAX_CHILD_NODES = 2_000;
+
 interface Walk {
   /** Assertion / EncryptedAssertion elements, by local name in any namespace (node-saml selects by local-name() too). */
   assertions: XElement[];
@@ -216,6 +222,7 @@ interface Walk {
 function walk(root: XElement): Walk {
   const ids = new Set<string>();
   const out: Walk = { assertions: [], signatures: [] };
+  let elements = 0;
   const stack: XNode[] = [root];
   while (stack.length) {
     const node = stack.pop()!;
@@ -229,9 +236,17 @@ function walk(root: XElement): Walk {
         ids.add(a.value);
       }
     }
+    if (++elements > MAX_ELEMENTS) fail("response_too_large", `more than ${MAX_ELEMENTS} elements`);
+    // The xpath library node-saml/xml-crypto use orders node sets with compareDocumentPosition when a
+    // node has it; @xmldom/xmldom 0.9's implementation scans siblings with for…in, which made a response
+    // with a few thousand sibling elements cost seconds before any signature check (measured: 4000
+    // AttributeValues, 6 s). Without it xpath uses its own indexed document-order walk (as it does on
+    // node-saml's own xmldom 0.8 DOM). Own property on our DOM only; nothing global is patched.
+    (el as unknown as { compareDocumentPosition?: unknown }).compareDocumentPosition = undefined;
     if (el.localName === "Assertion" || el.localName === "EncryptedAssertion") out.assertions.push(el);
     else if (el.namespaceURI === NS.dsig && el.localName === "Signature") out.signatures.push(el);
     const kids = el.childNodes;
+    if (kids.length > MAX_CHILD_NODES) fail("response_too_large", `an element has more than ${MAX_CHILD_NODES} child nodes`);
     for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
   }
   return out;
