@@ -1,4 +1,3 @@
-/// <reference types="vite/client" />
 // The "use node" internal action (convex/saml/node.ts) through convex-test: same result object as the
 // core, Convex-serialisable, args validated, and it writes nothing (replay/InResponseTo are the SP
 // mutation's job).
