@@ -290,6 +290,12 @@ describe("size cap (before decoding and parsing)", () => {
   it("over the default cap (256 KiB)", () =>
     expectCode(xmlOf(ENTRA).replace("</AttributeStatement>", `<Attribute Name="pad"><AttributeValue>${"A".repeat(300 * 1024)}</AttributeValue></Attribute></AttributeStatement>`), "entra", "response_too_large"));
   it("over a connection's own cap", () => expectCode(xmlOf(ENTRA), "entra", "response_too_large", { maxBytes: 2048 }));
+  it("a long run of whitespace in the base64 is refused in linear time (regex backtracking regression)", async () => {
+    const t0 = performance.now();
+    const r = await validateSamlResponse({ samlResponse: "A" + " ".repeat(300_000) + "!", now: NOW, expected: expectedFor("entra") });
+    expect(r).toMatchObject({ ok: false, code: "malformed_response" });
+    expect(performance.now() - t0).toBeLessThan(100);
+  });
   it("8 MB of base64 is refused without decoding it", async () => {
     const t0 = performance.now();
     const r = await validateSamlResponse({ samlResponse: "A".repeat(8 * 1024 * 1024), now: NOW, expected: expectedFor("entra") });
