@@ -83,6 +83,17 @@ describe("XML signature wrapping (XSW)", () => {
     const moved = xml.replace(sig, "").replace(/(<\/Issuer>)(<samlp:Status>)/, `$1${sig}$2`);
     return expectCode(moved, "entra", "signature_invalid", { wantAssertionsSigned: false });
   });
+  it("two signatures on the assertion", () => {
+    const sig = sigOf(orig);
+    return expectCode(xml.replace(sig, sig + sig), "entra", "signature_invalid");
+  });
+  it("the Okta Response signature moved into the assertion (reference is not its parent)", () => {
+    const okta = xmlOf(OKTA);
+    const a = assertionOf(okta);
+    const respSig = sigOf(okta.replace(a, ""));
+    const moved = okta.replace(respSig, "").replace(sigOf(a), respSig);
+    return expectCode(moved, "okta", "signature_invalid");
+  });
   it("signature placed in Extensions (a position where it signs nothing)", () => {
     const sig = sigOf(orig);
     return expectCode(xml.replace(sig, "").replace(/(<\/Issuer>)(<samlp:Status>)/, `$1<samlp:Extensions>${sig}</samlp:Extensions>$2`), "entra", "signature_invalid");
@@ -422,6 +433,7 @@ describe("malformed input", () => {
   it("a bare Assertion as the document", () => expectCode(assertionOf(entra), "entra", "malformed_response"));
   it("Response in the wrong namespace", () => expectCode(entra.replace('xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"', 'xmlns:samlp="urn:evil"'), "entra", "malformed_response"));
   it("unbound namespace prefix", () => expectCode(entra.replace("<samlp:Status>", "<evil:X/><samlp:Status>"), "entra", "malformed_response"));
+  it("duplicate ID attribute on the assertion", () => expectCode(entra.replace(/(<Assertion [^>]*?)ID="/, '$1ID="_x" ID="'), "entra", "malformed_response"));
   it("truncated document", () => expectCode(entra.slice(0, entra.length - 40), "entra", "malformed_response"));
 });
 
