@@ -15,8 +15,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as samlify from "samlify";
 
-const ROOT = join(import.meta.dirname, "..", "fixtures", "saml");
-const KEYS = join(ROOT, "keys");
+// SAML_FIXTURES_OUT: write the responses elsewhere (test/saml/validate-fixtures.test.ts rebuilds them into a
+// temporary folder and compares); the keys are always the committed ones.
+const ROOT = process.env.SAML_FIXTURES_OUT ?? join(import.meta.dirname, "..", "fixtures", "saml");
+const KEYS = join(import.meta.dirname, "..", "fixtures", "saml", "keys");
 
 /** The fixtures' clock: every IssueInstant. Tests validate at CLOCK + 60 s. */
 export const CLOCK = "2026-01-15T10:00:00Z";
