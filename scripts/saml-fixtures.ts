@@ -430,6 +430,17 @@ async function main() {
     fixtures: entries,
   };
   writeFileSync(join(ROOT, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  writeFileSync(
+    join(ROOT, "README.md"),
+    `# SAML response fixtures\n\nTest-only corpus for \`validateSamlResponse\` (see docs/saml-validation.md). Rebuild with ` +
+      `\`npx tsx scripts/saml-fixtures.ts\` (needs openssl, xmlsec1). \`manifest.json\` lists every fixture with the connection ` +
+      `it is validated against and the expected result. Clock: ${CLOCK}; tests validate at ${t(60)}.\n\n` +
+      `- \`keys/\`: RSA-2048 keys and self-signed certificates made once with \`openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 7300\` ` +
+      `(kept between runs; delete a pair to remake it). Test-only, never use them anywhere else:\n` +
+      Object.entries(KEY_SPECS).map(([k, subj]) => `  - \`${k}\` — ${subj}`).join("\n") +
+      `\n  (\`attacker\` copies the Okta certificate's subject on purpose: certificate faking.)\n` +
+      `- \`okta/\`, \`entra/\`, \`google/\`, \`adfs/\`: responses shaped like each IdP's; each folder's README lists how each file was made.\n`,
+  );
   for (const shape of Object.keys(CONNECTIONS) as Params["shape"][]) {
     const list = entries.filter((e) => e.shape === shape).map((e) => `- \`${e.file.split("/")[1]}\` (${e.signer}): ${e.note} → ${e.result.ok ? "accepted" : `\`${e.result.code}\``}`);
     writeFileSync(
