@@ -135,11 +135,18 @@ function loadTrust(certs: string[]): Trust {
     let hit = certCache.get(c);
     if (!hit) {
       const der = certDer(c);
+      let x509: X509Certificate;
       try {
-        hit = { der, pem: new X509Certificate(Buffer.from(der, "base64")).toString() };
+        x509 = new X509Certificate(Buffer.from(der, "base64"));
       } catch {
         fail("invalid_configuration", `expected.idpCertificates[${i}] is not an X.509 certificate`);
       }
+      // RSA keys under 2048 bits are factorable at moderate cost (NIST SP 800-131A disallows them).
+      const details = x509.publicKey.asymmetricKeyDetails;
+      if (x509.publicKey.asymmetricKeyType === "rsa" && (details?.modulusLength ?? 0) < 2048) {
+        fail("invalid_configuration", `expected.idpCertificates[${i}] has an RSA key shorter than 2048 bits`);
+      }
+      hit = { der, pem: x509.toString() };
       if (certCache.size >= 256) certCache.clear();
       certCache.set(c, hit);
     }
@@ -304,6 +311,7 @@ function selectDecryptionKey(encryptedAssertion: XElement, keys: string[]): stri
   if (!cipherValue) fail("decryption_failed", "EncryptedKey has no CipherValue");
   const wrapped = Buffer.from((cipherValue.textContent ?? "").replace(/\s+/g, ""), "base64");
   if (!Array.isArray(keys) || keys.length === 0) fail("decryption_failed", "encrypted assertion but no SP decryption key is configured");
+  let usable = 0;
   for (const pem of keys) {
     let key: KeyObject;
     try {
@@ -311,6 +319,7 @@ function selectDecryptionKey(encryptedAssertion: XElement, keys: string[]): stri
     } catch {
       continue;
     }
+    usable++;
     try {
       const cek = privateDecrypt({ key, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" }, wrapped);
       if (cek.length === keyLen) return pem;
@@ -318,6 +327,7 @@ function selectDecryptionKey(encryptedAssertion: XElement, keys: string[]): stri
       // wrong key: try the next one
     }
   }
+  if (usable === 0) fail("invalid_configuration", "expected.decryptionKeys holds no usable private key");
   fail("decryption_failed", "no configured SP key decrypts the EncryptedKey");
 }
 
