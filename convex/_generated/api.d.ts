@@ -31,6 +31,7 @@ import type * as oidc_http from "../oidc/http.js";
 import type * as oidc_runtime from "../oidc/runtime.js";
 import type * as oidc_start from "../oidc/start.js";
 import type * as oidc_store from "../oidc/store.js";
+import type * as saml_node from "../saml/node.js";
 import type * as saml_start from "../saml/start.js";
 import type * as signin from "../signin.js";
 import type * as sso_authorize from "../sso/authorize.js";
@@ -65,6 +66,7 @@ declare const fullApi: ApiFromModules<{
   "oidc/runtime": typeof oidc_runtime;
   "oidc/start": typeof oidc_start;
   "oidc/store": typeof oidc_store;
+  "saml/node": typeof saml_node;
   "saml/start": typeof saml_start;
   signin: typeof signin;
   "sso/authorize": typeof sso_authorize;
