@@ -7,7 +7,8 @@ import type { IndexLookup } from "../../src/scim/filter";
 import type { ResourceData } from "../../src/scim/resource";
 import type { ResourceKind } from "../../src/scim/schemas";
 
-export const BUCKET = 256;
+/** seqs per level-0 bucket; a level-1 bucket spans SEQ_BUCKET level-0 buckets. */
+export const SEQ_BUCKET = 64;
 export type Dir = Doc<"scimDirectories">;
 export type ScimUser = Doc<"scimUsers">;
 export type ScimGroup = Doc<"scimGroups">;
@@ -93,27 +94,45 @@ export async function scanAll(ctx: MutationCtx, dir: Dir, kind: ResourceKind, li
 }
 
 /**
- * One page in default (seq) order: find the seq bucket holding position `startIndex` by summing bucket
- * counters, then skip < BUCKET rows inside it. Reads ≈ buckets before the page + skip + count.
+ * One page in default (seq) order. Find the block holding position `startIndex` by summing level-1 counters
+ * (one per SEQ_BUCKET² seqs), then the level-0 counters inside that block (≤ SEQ_BUCKET), then skip
+ * < SEQ_BUCKET rows. Reads ≈ n / SEQ_BUCKET² + SEQ_BUCKET + SEQ_BUCKET + count, whatever the depth.
  */
 export async function pageBySeq(ctx: MutationCtx, dir: Dir, kind: ResourceKind, startIndex: number, count: number): Promise<AnyResource[]> {
   if (count <= 0) return [];
   let skip = startIndex - 1;
   let fromSeq = 0;
   if (skip > 0) {
-    const buckets = ctx.db.query("scimSeqBuckets").withIndex("by_directoryId_and_kind_and_bucket", (q) => q.eq("directoryId", dir._id).eq("kind", kind));
-    let found = false;
-    for await (const b of buckets) {
+    const L1 = SEQ_BUCKET * SEQ_BUCKET;
+    let block: number | undefined;
+    const level1 = ctx.db
+      .query("scimSeqBuckets")
+      .withIndex("by_directoryId_and_kind_and_level_and_bucket", (q) => q.eq("directoryId", dir._id).eq("kind", kind).eq("level", 1));
+    for await (const b of level1) {
       if (b.live <= skip) {
         skip -= b.live;
-        fromSeq = (b.bucket + 1) * BUCKET;
         continue;
       }
-      fromSeq = b.bucket * BUCKET;
-      found = true;
+      block = b.bucket;
       break;
     }
-    if (!found) return [];
+    if (block === undefined) return [];
+    const first = block * SEQ_BUCKET;
+    fromSeq = block * L1;
+    const level0 = ctx.db
+      .query("scimSeqBuckets")
+      .withIndex("by_directoryId_and_kind_and_level_and_bucket", (q) =>
+        q.eq("directoryId", dir._id).eq("kind", kind).eq("level", 0).gte("bucket", first).lt("bucket", first + SEQ_BUCKET),
+      );
+    for await (const b of level0) {
+      if (b.live <= skip) {
+        skip -= b.live;
+        fromSeq = (b.bucket + 1) * SEQ_BUCKET;
+        continue;
+      }
+      fromSeq = b.bucket * SEQ_BUCKET;
+      break;
+    }
   }
   const rows =
     kind === "User"
@@ -122,17 +141,22 @@ export async function pageBySeq(ctx: MutationCtx, dir: Dir, kind: ResourceKind, 
   return rows.slice(skip);
 }
 
-async function bumpBucket(ctx: MutationCtx, dir: Dir, kind: ResourceKind, seq: number, delta: number) {
-  const bucket = Math.floor(seq / BUCKET);
-  const b = await ctx.db
-    .query("scimSeqBuckets")
-    .withIndex("by_directoryId_and_kind_and_bucket", (q) => q.eq("directoryId", dir._id).eq("kind", kind).eq("bucket", bucket))
-    .unique();
-  if (b) {
-    if (b.live + delta <= 0) await ctx.db.delete(b._id);
-    else await ctx.db.patch(b._id, { live: b.live + delta });
-  } else if (delta > 0) await ctx.db.insert("scimSeqBuckets", { directoryId: dir._id, kind, bucket, live: delta });
+/** Add `delta` live resources at `seq` to both counter levels. */
+export async function bumpBuckets(ctx: MutationCtx, directoryId: Id<"scimDirectories">, kind: ResourceKind, seq: number, delta: number) {
+  for (const level of [0, 1]) {
+    const bucket = Math.floor(seq / (level === 0 ? SEQ_BUCKET : SEQ_BUCKET * SEQ_BUCKET));
+    const b = await ctx.db
+      .query("scimSeqBuckets")
+      .withIndex("by_directoryId_and_kind_and_level_and_bucket", (q) => q.eq("directoryId", directoryId).eq("kind", kind).eq("level", level).eq("bucket", bucket))
+      .unique();
+    if (b) {
+      if (b.live + delta <= 0) await ctx.db.delete(b._id);
+      else await ctx.db.patch(b._id, { live: b.live + delta });
+    } else if (delta > 0) await ctx.db.insert("scimSeqBuckets", { directoryId, kind, level, bucket, live: delta });
+  }
 }
+
+const bumpBucket = (ctx: MutationCtx, dir: Dir, kind: ResourceKind, seq: number, delta: number) => bumpBuckets(ctx, dir._id, kind, seq, delta);
 
 // ---------------- users ----------------
 

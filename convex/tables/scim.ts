@@ -99,13 +99,15 @@ export const scimTables = {
     .index("by_userId_and_groupId", ["userId", "groupId"]),
 
   /**
-   * Live resources per block of `seq` values: lets `startIndex` jump to a deep page by summing a few
-   * counters instead of skipping thousands of rows (RFC 7644 §3.4.2.4 index-based pagination).
+   * Live resources per block of `seq` values, at two levels (level 0: SEQ_BUCKET seqs, level 1: SEQ_BUCKET²):
+   * `startIndex` jumps to a deep page by summing a few counters instead of skipping thousands of rows
+   * (RFC 7644 §3.4.2.4 index-based pagination).
    */
   scimSeqBuckets: defineTable({
     directoryId: v.id("scimDirectories"),
     kind: scimResourceKind,
+    level: v.number(),
     bucket: v.number(),
     live: v.number(),
-  }).index("by_directoryId_and_kind_and_bucket", ["directoryId", "kind", "bucket"]),
+  }).index("by_directoryId_and_kind_and_level_and_bucket", ["directoryId", "kind", "level", "bucket"]),
 };
