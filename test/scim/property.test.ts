@@ -97,4 +97,31 @@ describe("never a 5xx", () => {
       { numRuns: 150 },
     );
   });
+
+  test("random PUT and Bulk bodies", async () => {
+    const bulkOp = fc.record(
+      {
+        method: fc.constantFrom("POST", "PUT", "PATCH", "DELETE", "GET", "post", 3 as unknown as string),
+        bulkId: fc.oneof(fc.string({ maxLength: 4 }), fc.constant(undefined as unknown as string)),
+        path: fc.oneof(fc.constantFrom("/Users", "/Groups", `/Users/${"x"}`, "/Users/bulkId:a", "/Bulk", "Users", "/Groups/bulkId:b"), fc.string({ maxLength: 10 })),
+        data: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant({ schemas: [USER_SCHEMA], userName: "bulk-prop" }), fc.constant({ schemas: [PATCH_OP], Operations: [] })),
+        version: fc.oneof(fc.string({ maxLength: 5 }), fc.constant(undefined as unknown as string)),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.record({ schemas: fc.constant(["urn:ietf:params:scim:api:messages:2.0:BulkRequest"]), failOnErrors: fc.jsonValue({ maxDepth: 0 }), Operations: fc.array(bulkOp, { maxLength: 4 }) }, { requiredKeys: ["schemas"] })),
+        fc.jsonValue({ maxDepth: 3 }),
+        async (bulk, put) => {
+          const b = await env.scim("/Bulk", { method: "POST", body: bulk });
+          expect(b.status, JSON.stringify(bulk)).toBeLessThan(500);
+          const p = await env.scim(`/Groups/${g.id}`, { method: "PUT", body: put });
+          expect(p.status, JSON.stringify(put)).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
 });
+
