@@ -7,6 +7,7 @@ import type { Doc, Id } from "./_generated/dataModel";
 import { rolesFromRules } from "../src/session/roles";
 import { randomToken, sha256b64url } from "./lib/crypto";
 import { gatewayOptions, siteUrl } from "./lib/env";
+import { findScimLinkedUser } from "./scim/link";
 
 export const profileValidator = v.object({
   subject: v.string(),
@@ -81,15 +82,16 @@ export async function completeSignIn(
   const emailLower = email?.toLowerCase();
   const provider = connection ? `connection:${connection._id}` : `dev:${group._id}`;
 
-  // 1. The identity link, 2. a user this group already knows by email (e.g. provisioned by its SCIM
-  // directory), 3. a new user. Email alone never links across groups: another tenant's IdP could
-  // assert any address.
+  // 1. The identity link, 2. the person the group's SCIM directory provisioned (by externalId / userName /
+  // email, per policy.matchUsersBy), 3. a user this group already knows by email, 4. a new user. Email alone
+  // never links across groups: another tenant's IdP could assert any address.
   let userId: Id<"users"> | undefined;
   const identity = await ctx.db
     .query("identities")
     .withIndex("by_provider_and_subject", (q) => q.eq("provider", provider).eq("subject", subject))
     .unique();
   if (identity) userId = identity.userId;
+  if (!userId) userId = (await findScimLinkedUser(ctx, group._id, { subject, email })) ?? undefined;
   if (!userId && emailLower) {
     const candidates = await ctx.db
       .query("users")

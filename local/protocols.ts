@@ -3,3 +3,6 @@ import { registerLocalPlugin } from "./plugins";
 import { oidcLocalPlugin } from "./oidcIdp";
 
 registerLocalPlugin(oidcLocalPlugin);
+import { scimLocalPlugin } from "./scimPlugin";
+
+registerLocalPlugin(scimLocalPlugin);
