@@ -14,7 +14,19 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as http from "../http.js";
+import type * as lib_crypto from "../lib/crypto.js";
+import type * as lib_env from "../lib/env.js";
+import type * as lib_http from "../lib/http.js";
+import type * as lib_keys from "../lib/keys.js";
+import type * as lib_pages from "../lib/pages.js";
+import type * as oauth_grants from "../oauth/grants.js";
+import type * as oauth_http from "../oauth/http.js";
+import type * as oidc_start from "../oidc/start.js";
+import type * as saml_start from "../saml/start.js";
+import type * as signin from "../signin.js";
+import type * as sso_authorize from "../sso/authorize.js";
 import type * as tables_core from "../tables/core.js";
+import type * as traces from "../traces.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -26,7 +38,19 @@ import type * as tables_core from "../tables/core.js";
  */
 declare const fullApi: ApiFromModules<{
   http: typeof http;
+  "lib/crypto": typeof lib_crypto;
+  "lib/env": typeof lib_env;
+  "lib/http": typeof lib_http;
+  "lib/keys": typeof lib_keys;
+  "lib/pages": typeof lib_pages;
+  "oauth/grants": typeof oauth_grants;
+  "oauth/http": typeof oauth_http;
+  "oidc/start": typeof oidc_start;
+  "saml/start": typeof saml_start;
+  signin: typeof signin;
+  "sso/authorize": typeof sso_authorize;
   "tables/core": typeof tables_core;
+  traces: typeof traces;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,

@@ -1,0 +1,72 @@
+// Small HTTP helpers shared by the protocol adapters.
+import { OAuthError, type OAuthErrorValue } from "../../src/oauth/errors";
+
+export const MAX_FORM_BYTES = 16 * 1024;
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+/** RFC 6749 §5.2 error body; `no-store` as §5.1 asks of every token response. */
+export function oauthErrorResponse(err: OAuthError | OAuthErrorValue, headers: Record<string, string> = {}): Response {
+  const e = err instanceof OAuthError ? err : new OAuthError(err.error, err.error_description);
+  const extra: Record<string, string> =
+    e.status === 401 ? { "www-authenticate": 'Basic realm="oauth", error="invalid_client"' } : {};
+  return json(e.toJSON(), e.status, { "cache-control": "no-store", pragma: "no-cache", ...extra, ...headers });
+}
+
+/** Read a body with a size cap, without trusting Content-Length. Returns null when over the cap. */
+export async function readBodyCapped(request: Request, maxBytes: number): Promise<string | null> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) return null;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/**
+ * Parse an application/x-www-form-urlencoded body (RFC 6749 §3.2 requires it for the token endpoint).
+ * Parameters must not repeat (§3.1).
+ */
+export async function readForm(request: Request): Promise<Map<string, string>> {
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") {
+    throw new OAuthError("invalid_request", "body must be application/x-www-form-urlencoded");
+  }
+  const text = await readBodyCapped(request, MAX_FORM_BYTES);
+  if (text === null) throw new OAuthError("invalid_request", "body is larger than 16 KiB");
+  const params = new URLSearchParams(text);
+  const form = new Map<string, string>();
+  for (const [k, v] of params) {
+    if (form.has(k)) throw new OAuthError("invalid_request", `parameter "${k}" is repeated`);
+    form.set(k, v);
+  }
+  return form;
+}
+
+export function requireParam(form: Map<string, string>, name: string): string {
+  const value = form.get(name);
+  if (!value) throw new OAuthError("invalid_request", `"${name}" is required`);
+  return value;
+}

@@ -1,0 +1,213 @@
+// Complete-sign-in: the seam SAML, OIDC (and the local dev sign-in) call once they have a verified identity.
+// One transaction: consume the pending request, find or create user + identity + membership, create the
+// session and a single-use code, and hand back the redirect to the app.
+import { ConvexError, v } from "convex/values";
+import { internalMutation, type MutationCtx } from "./_generated/server";
+import type { Doc, Id } from "./_generated/dataModel";
+import { rolesFromRules } from "../src/session/roles";
+import { randomToken, sha256b64url } from "./lib/crypto";
+import { gatewayOptions, siteUrl } from "./lib/env";
+
+export const profileValidator = v.object({
+  subject: v.string(),
+  email: v.optional(v.string()),
+  emailVerified: v.optional(v.boolean()),
+  name: v.optional(v.string()),
+  groups: v.optional(v.array(v.string())),
+  attributes: v.optional(v.any()),
+});
+
+export type SignInProfile = {
+  subject: string;
+  email?: string;
+  emailVerified?: boolean;
+  name?: string;
+  groups?: string[];
+  attributes?: unknown;
+};
+
+export type SignInErrorCode =
+  | "request_not_found"
+  | "request_expired"
+  | "request_used"
+  | "connection_mismatch"
+  | "connection_disabled"
+  | "membership_inactive"
+  | "invalid_profile";
+
+export function signInError(code: SignInErrorCode, message: string): ConvexError<{ kind: "SignInError"; code: SignInErrorCode; message: string }> {
+  return new ConvexError({ kind: "SignInError" as const, code, message });
+}
+
+export interface CompleteSignInArgs {
+  authRequestId: Id<"authRequests">;
+  /** Absent only for the local gateway's dev sign-in. */
+  connectionId?: Id<"connections">;
+  authMethod: "saml" | "oidc" | "dev";
+  profile: SignInProfile;
+  /** Explicit roles (dev sign-in); otherwise roles come from the connection's rules. */
+  roles?: string[];
+}
+
+export async function completeSignIn(
+  ctx: MutationCtx,
+  args: CompleteSignInArgs,
+): Promise<{ redirectTo: string; userId: Id<"users">; sessionId: Id<"sessions"> }> {
+  const now = Date.now();
+  const options = gatewayOptions();
+  const request = await ctx.db.get(args.authRequestId);
+  if (!request) throw signInError("request_not_found", "the sign-in request does not exist");
+  if (request.usedAt !== undefined) throw signInError("request_used", "the sign-in request was already used");
+  if (request.expiresAt <= now) throw signInError("request_expired", "the sign-in request has expired");
+
+  let connection: Doc<"connections"> | null = null;
+  if (args.connectionId) {
+    connection = await ctx.db.get(args.connectionId);
+    if (!connection || connection.groupId !== request.groupId) {
+      throw signInError("connection_mismatch", "the connection does not belong to the request's group");
+    }
+    if (request.connectionId && request.connectionId !== connection._id) {
+      throw signInError("connection_mismatch", "the request was started for another connection");
+    }
+    if (connection.status !== "active") throw signInError("connection_disabled", "the connection is disabled");
+  } else if (args.authMethod !== "dev") {
+    throw signInError("connection_mismatch", "a connection is required");
+  }
+  const subject = args.profile.subject.trim();
+  if (!subject) throw signInError("invalid_profile", "the identity has no subject");
+
+  const group = (await ctx.db.get(request.groupId))!;
+  const email = args.profile.email?.trim() || undefined;
+  const emailLower = email?.toLowerCase();
+  const provider = connection ? `connection:${connection._id}` : `dev:${group._id}`;
+
+  // 1. The identity link, 2. a user this group already knows by email (e.g. provisioned by its SCIM
+  // directory), 3. a new user. Email alone never links across groups: another tenant's IdP could
+  // assert any address.
+  let userId: Id<"users"> | undefined;
+  const identity = await ctx.db
+    .query("identities")
+    .withIndex("by_provider_and_subject", (q) => q.eq("provider", provider).eq("subject", subject))
+    .unique();
+  if (identity) userId = identity.userId;
+  if (!userId && emailLower) {
+    const candidates = await ctx.db
+      .query("users")
+      .withIndex("by_emailLower", (q) => q.eq("emailLower", emailLower))
+      .take(20);
+    for (const candidate of candidates) {
+      const m = await membershipOf(ctx, group._id, candidate._id);
+      if (m) {
+        userId = candidate._id;
+        break;
+      }
+    }
+  }
+  if (userId) {
+    const patch: Partial<Doc<"users">> = {};
+    if (email) Object.assign(patch, { email, emailLower, emailVerified: args.profile.emailVerified ?? true });
+    if (args.profile.name) patch.name = args.profile.name;
+    if (Object.keys(patch).length) await ctx.db.patch(userId, patch);
+  } else {
+    userId = await ctx.db.insert("users", {
+      email,
+      emailLower,
+      emailVerified: email ? (args.profile.emailVerified ?? true) : false,
+      name: args.profile.name,
+      createdAt: now,
+    });
+    await logEvent(ctx, "user.created", group._id, { userId, provider });
+  }
+
+  if (identity) {
+    await ctx.db.patch(identity._id, { lastLoginAt: now, email });
+  } else {
+    await ctx.db.insert("identities", {
+      userId,
+      groupId: group._id,
+      connectionId: connection?._id,
+      provider,
+      subject,
+      email,
+      lastLoginAt: now,
+    });
+  }
+
+  const ruleRoles =
+    args.roles && args.roles.length
+      ? args.roles
+      : rolesFromRules(connection?.roleRules, args.profile.groups, group.policy.defaultRole);
+  const rulesMatched = Boolean(args.roles?.length) || (connection?.roleRules?.length && args.profile.groups?.length);
+  const membership = await membershipOf(ctx, group._id, userId);
+  if (membership) {
+    if (membership.status !== "active") {
+      throw signInError("membership_inactive", "this person's membership in the group is deactivated");
+    }
+    // A fresh assertion of the IdP's groups is the truth for roles; without one, keep what is there.
+    if (rulesMatched) await ctx.db.patch(membership._id, { role: ruleRoles[0]!, roles: ruleRoles, updatedAt: now });
+  } else {
+    await ctx.db.insert("memberships", {
+      groupId: group._id,
+      userId,
+      role: ruleRoles[0]!,
+      roles: ruleRoles,
+      source: args.authMethod === "dev" ? "dev" : "jit",
+      status: "active",
+      updatedAt: now,
+    });
+    await logEvent(ctx, "membership.created", group._id, { userId, roles: ruleRoles, source: "jit" });
+  }
+
+  const sessionId = await ctx.db.insert("sessions", {
+    userId,
+    groupId: group._id,
+    appId: request.appId,
+    connectionId: connection?._id,
+    authMethod: args.authMethod,
+    createdAt: now,
+    expiresAt: now + options.session.totalDurationMs,
+    lastUsedAt: now,
+  });
+  const code = randomToken(32);
+  await ctx.db.insert("authCodes", {
+    hash: await sha256b64url(code),
+    sessionId,
+    appId: request.appId,
+    redirectUri: request.redirectUri,
+    codeChallenge: request.codeChallenge,
+    expiresAt: now + options.authCode.ttlMs,
+  });
+  await ctx.db.patch(request._id, { usedAt: now });
+  await logEvent(ctx, "session.created", group._id, { userId, sessionId, authMethod: args.authMethod, connectionId: connection?._id });
+
+  const redirect = new URL(request.redirectUri);
+  redirect.searchParams.set("code", code);
+  if (request.state !== undefined) redirect.searchParams.set("state", request.state);
+  redirect.searchParams.set("iss", siteUrl()); // RFC 9207
+  return { redirectTo: redirect.toString(), userId, sessionId };
+}
+
+export const complete = internalMutation({
+  args: {
+    authRequestId: v.id("authRequests"),
+    connectionId: v.id("connections"),
+    authMethod: v.union(v.literal("saml"), v.literal("oidc")),
+    profile: profileValidator,
+  },
+  returns: v.object({ redirectTo: v.string() }),
+  handler: async (ctx, args) => {
+    const { redirectTo } = await completeSignIn(ctx, args);
+    return { redirectTo };
+  },
+});
+
+export async function membershipOf(ctx: MutationCtx, groupId: Id<"groups">, userId: Id<"users">) {
+  return ctx.db
+    .query("memberships")
+    .withIndex("by_group_and_user", (q) => q.eq("groupId", groupId).eq("userId", userId))
+    .unique();
+}
+
+export async function logEvent(ctx: MutationCtx, type: string, groupId: Id<"groups"> | undefined, data: unknown) {
+  await ctx.db.insert("events", { type, groupId, data, at: Date.now() });
+}

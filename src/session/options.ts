@@ -1,0 +1,71 @@
+// Gateway-wide options, named as Convex Auth names them (jwt.durationMs, session.*DurationMs).
+// Read once from a JSON value (env GATEWAY_OPTIONS in Convex, the config file in the local gateway),
+// validated with the dotted path of the offending field, then frozen.
+import { z } from "zod";
+
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+
+export const gatewayOptionsSchema = z
+  .object({
+    jwt: z
+      .object({ durationMs: z.number().int().min(10_000).max(DAY).default(HOUR) })
+      .strict()
+      .default({ durationMs: HOUR }),
+    session: z
+      .object({
+        totalDurationMs: z.number().int().min(60_000).default(30 * DAY),
+        inactiveDurationMs: z.number().int().min(60_000).default(30 * DAY),
+      })
+      .strict()
+      .default({ totalDurationMs: 30 * DAY, inactiveDurationMs: 30 * DAY }),
+    refreshToken: z
+      .object({
+        /** Concurrent tabs may present the same refresh token within this window (≤ 10 s). */
+        reuseGraceMs: z.number().int().min(0).max(10_000).default(10_000),
+      })
+      .strict()
+      .default({ reuseGraceMs: 10_000 }),
+    authCode: z
+      .object({ ttlMs: z.number().int().min(1_000).max(60_000).default(60_000) })
+      .strict()
+      .default({ ttlMs: 60_000 }),
+    authRequest: z
+      .object({ ttlMs: z.number().int().min(60_000).max(60 * 60_000).default(10 * 60_000) })
+      .strict()
+      .default({ ttlMs: 10 * 60_000 }),
+  })
+  .strict();
+
+export type GatewayOptions = Readonly<z.infer<typeof gatewayOptionsSchema>>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
+  }
+}
+
+/** Zod issue → `a.b.c: message` (the first issue; config errors are fixed one at a time). */
+export function configErrorFrom(error: z.ZodError, prefix = ""): ConfigError {
+  const issue = error.issues[0]!;
+  const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(root)";
+  return new ConfigError(path, issue.message);
+}
+
+export function parseGatewayOptions(input: unknown): GatewayOptions {
+  const parsed = gatewayOptionsSchema.safeParse(input ?? {});
+  if (!parsed.success) throw configErrorFrom(parsed.error);
+  return deepFreeze(parsed.data);
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
