@@ -13,6 +13,7 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as crons from "../crons.js";
 import type * as http from "../http.js";
 import type * as lib_crypto from "../lib/crypto.js";
 import type * as lib_env from "../lib/env.js";
@@ -22,10 +23,21 @@ import type * as lib_pages from "../lib/pages.js";
 import type * as oauth_grants from "../oauth/grants.js";
 import type * as oauth_http from "../oauth/http.js";
 import type * as oidc_start from "../oidc/start.js";
+import type * as saml_acs from "../saml/acs.js";
+import type * as saml_acsHttp from "../saml/acsHttp.js";
+import type * as saml_admin from "../saml/admin.js";
+import type * as saml_cron from "../saml/cron.js";
+import type * as saml_http from "../saml/http.js";
+import type * as saml_lib from "../saml/lib.js";
+import type * as saml_metadata from "../saml/metadata.js";
+import type * as saml_requests from "../saml/requests.js";
+import type * as saml_slo from "../saml/slo.js";
+import type * as saml_sloHttp from "../saml/sloHttp.js";
 import type * as saml_start from "../saml/start.js";
 import type * as signin from "../signin.js";
 import type * as sso_authorize from "../sso/authorize.js";
 import type * as tables_core from "../tables/core.js";
+import type * as tables_saml from "../tables/saml.js";
 import type * as traces from "../traces.js";
 
 /**
@@ -37,6 +49,7 @@ import type * as traces from "../traces.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  crons: typeof crons;
   http: typeof http;
   "lib/crypto": typeof lib_crypto;
   "lib/env": typeof lib_env;
@@ -46,10 +59,21 @@ declare const fullApi: ApiFromModules<{
   "oauth/grants": typeof oauth_grants;
   "oauth/http": typeof oauth_http;
   "oidc/start": typeof oidc_start;
+  "saml/acs": typeof saml_acs;
+  "saml/acsHttp": typeof saml_acsHttp;
+  "saml/admin": typeof saml_admin;
+  "saml/cron": typeof saml_cron;
+  "saml/http": typeof saml_http;
+  "saml/lib": typeof saml_lib;
+  "saml/metadata": typeof saml_metadata;
+  "saml/requests": typeof saml_requests;
+  "saml/slo": typeof saml_slo;
+  "saml/sloHttp": typeof saml_sloHttp;
   "saml/start": typeof saml_start;
   signin: typeof signin;
   "sso/authorize": typeof sso_authorize;
   "tables/core": typeof tables_core;
+  "tables/saml": typeof tables_saml;
   traces: typeof traces;
 }>;
 export declare const api: FilterApi<

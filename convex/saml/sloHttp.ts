@@ -1,0 +1,141 @@
+// SLO over HTTP. Inbound messages must be signed (HTTP-Redirect query signature, SAML Bindings §3.4.4.1);
+// unsigned or wrongly signed ones are refused with a trace. HTTP-POST logout messages are refused for now
+// (their enveloped XML signature needs the node action; see docs/saml.md).
+import { ConvexError } from "convex/values";
+import type { ActionCtx } from "../_generated/server";
+import type { Id } from "../_generated/dataModel";
+import { internal } from "../_generated/api";
+import { errorPage, htmlPage } from "../lib/pages";
+import { openSecret, sha256b64url } from "../lib/crypto";
+import { readBodyCapped } from "../lib/http";
+import { buildLogoutRequest, buildLogoutResponse, parseLogoutMessage, MessageError, STATUS } from "../../src/saml/messages";
+import { buildRedirectUrl, verifyRedirect, RedirectBindingError } from "../../src/saml/redirectBinding";
+import { importRsaSigningKey } from "../../src/saml/x509";
+import { newSamlId } from "../../src/saml/encoding";
+import { publicMessage } from "../../src/saml/spErrors";
+
+class SloFailure extends Error {
+  constructor(
+    readonly code: string,
+    readonly detail: string,
+  ) {
+    super(code);
+  }
+}
+
+async function fail(ctx: ActionCtx, code: string, detail: string, connectionId?: Id<"connections">, groupId?: Id<"groups">) {
+  const ref = await ctx.runMutation(internal.traces.record, { protocol: "saml", connectionId, groupId, code, detail: `slo: ${detail}` });
+  const pm = code.startsWith("slo_") ? { title: "Sign-out failed", message: "The sign-out message could not be accepted." } : publicMessage(code);
+  return errorPage({ title: pm.title, message: pm.message, ref, status: 400 });
+}
+
+const signedOutPage = () =>
+  htmlPage({ title: "Signed out", body: `<h1>Signed out</h1><p>You are signed out. You can close this window.</p>` });
+
+/** GET|POST /sso/saml/{connection}/slo */
+export async function sloEndpoint(ctx: ActionCtx, request: Request, connection: string): Promise<Response> {
+  const cfg = await ctx.runQuery(internal.saml.slo.loadForSlo, { connectionId: connection });
+  if (!cfg) return fail(ctx, "connection_unknown", "no such SAML connection");
+  const { connectionId, groupId } = cfg;
+  try {
+    if (!cfg.enabled) throw new SloFailure("slo_disabled", "SLO is off for this connection");
+    if (request.method !== "GET") {
+      throw new SloFailure("slo_unsigned", "HTTP-POST logout messages are not accepted; configure the IdP for HTTP-Redirect");
+    }
+    const rawQuery = new URL(request.url).search;
+    let msg;
+    try {
+      const d = await verifyRedirect(rawQuery, cfg.idpCertificates, { allowSha1: cfg.allowSha1 });
+      msg = { ...parseLogoutMessage(d.xml), relayState: d.relayState };
+    } catch (e) {
+      if (e instanceof RedirectBindingError) {
+        throw new SloFailure(e.code === "redirect_unsigned" ? "slo_unsigned" : e.code === "redirect_malformed" ? "slo_malformed" : "slo_bad_signature", e.message);
+      }
+      if (e instanceof MessageError) throw new SloFailure("slo_malformed", e.message);
+      throw e;
+    }
+    if (msg.issuer !== cfg.idpEntityId) throw new SloFailure("slo_issuer_mismatch", "Issuer is not the connection's IdP");
+    if (msg.destination !== null && msg.destination !== cfg.sloUrl) {
+      throw new SloFailure("slo_destination_mismatch", "Destination is not this SLO endpoint");
+    }
+
+    if (msg.kind === "LogoutResponse") {
+      if (!msg.inResponseTo) throw new SloFailure("slo_malformed", "LogoutResponse without InResponseTo");
+      const done = await ctx.runMutation(internal.saml.slo.finishLogout, { connectionId, inResponseTo: msg.inResponseTo });
+      if (!done) throw new SloFailure("in_response_to_mismatch", "LogoutResponse answers no pending request");
+      if (done.returnTo) return new Response(null, { status: 302, headers: { location: done.returnTo, "cache-control": "no-store" } });
+      return signedOutPage();
+    }
+
+    const now = Date.now();
+    const skew = cfg.clockSkewSec * 1000;
+    if (msg.notOnOrAfter !== null && msg.notOnOrAfter + skew <= now) throw new SloFailure("slo_malformed", `"NotOnOrAfter" is in the past`);
+    if (msg.issueInstant > now + skew || msg.issueInstant < now - 10 * 60_000 - skew) {
+      throw new SloFailure("slo_malformed", `"IssueInstant" is not within the last 10 minutes`);
+    }
+    await ctx.runMutation(internal.saml.slo.revokeByNameId, { connectionId, nameId: msg.nameId, sessionIndexes: msg.sessionIndexes });
+    if (!cfg.idpSloUrl || !cfg.sealedSigningKey) return signedOutPage();
+    const key = await importRsaSigningKey(await openSecret(cfg.sealedSigningKey));
+    const location = await buildRedirectUrl({
+      destination: cfg.idpSloUrl,
+      param: "SAMLResponse",
+      xml: buildLogoutResponse({
+        id: newSamlId(),
+        now,
+        destination: cfg.idpSloUrl,
+        issuer: cfg.spEntityId,
+        inResponseTo: msg.id,
+        status: STATUS.success,
+      }),
+      relayState: msg.relayState ?? undefined,
+      signingKey: key,
+    });
+    return new Response(null, { status: 302, headers: { location, "cache-control": "no-store" } });
+  } catch (e) {
+    if (e instanceof SloFailure) return fail(ctx, e.code, e.detail, connectionId, groupId);
+    return fail(ctx, "internal_error", e instanceof Error ? e.message : "unknown", connectionId, groupId);
+  }
+}
+
+/** POST /sso/saml/{connection}/logout — form: refresh_token, optional return_to (same origin as a redirect URI). */
+export async function logoutStart(ctx: ActionCtx, request: Request, connection: string): Promise<Response> {
+  const body = await readBodyCapped(request, 8 * 1024);
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const form = new URLSearchParams(body ?? "");
+  const token = form.get("refresh_token");
+  if (body === null || type !== "application/x-www-form-urlencoded" || !token) {
+    return fail(ctx, "slo_malformed", "logout needs a urlencoded refresh_token");
+  }
+  let r;
+  try {
+    r = await ctx.runMutation(internal.saml.slo.startLogout, {
+      connectionId: connection,
+      refreshTokenHash: await sha256b64url(token),
+      returnTo: form.get("return_to") ?? undefined,
+    });
+  } catch (e) {
+    const d = e instanceof ConvexError ? (e.data as { code?: string; message?: string }) : null;
+    return fail(ctx, d?.code ?? "internal_error", d?.message ?? "logout failed");
+  }
+  if (r.kind === "local") {
+    if (r.returnTo) return new Response(null, { status: 302, headers: { location: r.returnTo, "cache-control": "no-store" } });
+    return signedOutPage();
+  }
+  const key = await importRsaSigningKey(await openSecret(r.sealedSigningKey));
+  const location = await buildRedirectUrl({
+    destination: r.destination,
+    param: "SAMLRequest",
+    xml: buildLogoutRequest({
+      id: r.requestId,
+      now: Date.now(),
+      destination: r.destination,
+      issuer: r.issuer,
+      nameId: r.nameId,
+      nameIdFormat: r.nameIdFormat,
+      sessionIndex: r.sessionIndex,
+    }),
+    signingKey: key,
+  });
+  return new Response(null, { status: 302, headers: { location, "cache-control": "no-store" } });
+}
+
