@@ -232,19 +232,9 @@ export async function generateSelfSignedCert(opts: {
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
   const notBefore = now - 5 * 60_000;
   const notAfter = now + opts.validDays * 86_400_000;
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f;
-  const tbs = seq(
-    tlv(0xa0, posInt(Uint8Array.of(2))),
-    posInt(serial),
-    SHA256_WITH_RSA,
-    name(opts.commonName),
-    seq(time(notBefore), time(notAfter)),
-    name(opts.commonName),
-    spki,
-  );
+  const tbs = tbsCertificate(opts.commonName, notBefore, notAfter, spki);
   const sig = new Uint8Array(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", pair.privateKey, tbs as BufferSource));
-  const cert = seq(tbs, SHA256_WITH_RSA, tlv(0x03, Uint8Array.of(0), sig));
+  const cert = assembleCertificate(tbs, sig);
   const b64 = bytesToB64(pkcs8);
   const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${(b64.match(/.{1,64}/g) ?? []).join("\n")}\n-----END PRIVATE KEY-----\n`;
   return { privateKeyPem, certificate: bytesToB64(cert), notAfter: Math.floor(notAfter / 1000) * 1000 };
@@ -257,4 +247,23 @@ export function pemToPkcs8(pem: string): Uint8Array {
 
 export async function importRsaSigningKey(privateKeyPem: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("pkcs8", pemToPkcs8(privateKeyPem) as BufferSource, RSA_SIGN_ALG, false, ["sign"]);
+}
+
+/** The TBSCertificate of a self-signed RSA-SHA256 certificate (to be signed by the caller's key). */
+export function tbsCertificate(commonName: string, notBefore: number, notAfter: number, spki: Uint8Array): Uint8Array {
+  const serial = randomBytes(16);
+  serial[0] = serial[0]! & 0x7f;
+  return seq(
+    tlv(0xa0, posInt(Uint8Array.of(2))),
+    posInt(serial),
+    SHA256_WITH_RSA,
+    name(commonName),
+    seq(time(notBefore), time(notAfter)),
+    name(commonName),
+    spki,
+  );
+}
+
+export function assembleCertificate(tbs: Uint8Array, signature: Uint8Array): Uint8Array {
+  return seq(tbs, SHA256_WITH_RSA, tlv(0x03, Uint8Array.of(0), signature));
 }

@@ -43,11 +43,10 @@ export function parseXml(xml: string, maxBytes: number): XElement {
     throw new XmlError("xml_dtd_refused", "a DTD or entity declaration is not allowed");
   }
   let failure: string | null = null;
-  const parser = new DOMParser({
-    onError: (level: string, msg: string) => {
-      if (level !== "warning" && failure === null) failure = msg;
-    },
-  });
+  const onError = (level: "warning" | "error" | "fatalError", msg: string) => {
+    if (level !== "warning" && failure === null) failure = msg;
+  };
+  const parser = new DOMParser({ onError } as unknown as ConstructorParameters<typeof DOMParser>[0]);
   let doc: { documentElement: unknown; doctype?: unknown } | undefined;
   try {
     doc = parser.parseFromString(xml, "text/xml") as unknown as { documentElement: unknown; doctype?: unknown };
