@@ -30,6 +30,7 @@ import type * as saml_cron from "../saml/cron.js";
 import type * as saml_http from "../saml/http.js";
 import type * as saml_lib from "../saml/lib.js";
 import type * as saml_metadata from "../saml/metadata.js";
+import type * as saml_node from "../saml/node.js";
 import type * as saml_requests from "../saml/requests.js";
 import type * as saml_slo from "../saml/slo.js";
 import type * as saml_sloHttp from "../saml/sloHttp.js";
@@ -66,6 +67,7 @@ declare const fullApi: ApiFromModules<{
   "saml/http": typeof saml_http;
   "saml/lib": typeof saml_lib;
   "saml/metadata": typeof saml_metadata;
+  "saml/node": typeof saml_node;
   "saml/requests": typeof saml_requests;
   "saml/slo": typeof saml_slo;
   "saml/sloHttp": typeof saml_sloHttp;
