@@ -13,6 +13,10 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as admin_apps from "../admin/apps.js";
+import type * as admin_groups from "../admin/groups.js";
+import type * as admin_memberships from "../admin/memberships.js";
+import type * as admin_seed from "../admin/seed.js";
 import type * as crons from "../crons.js";
 import type * as http from "../http.js";
 import type * as lib_crypto from "../lib/crypto.js";
@@ -50,6 +54,10 @@ import type * as traces from "../traces.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  "admin/apps": typeof admin_apps;
+  "admin/groups": typeof admin_groups;
+  "admin/memberships": typeof admin_memberships;
+  "admin/seed": typeof admin_seed;
   crons: typeof crons;
   http: typeof http;
   "lib/crypto": typeof lib_crypto;

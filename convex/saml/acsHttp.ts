@@ -3,7 +3,6 @@
 // finish (ONE mutation: InResponseTo single use, replay cache, complete-sign-in) → 302 to the app.
 // Any failure → a trace row (the only write) and an error page with its reference. Nothing raw is echoed.
 import { ConvexError } from "convex/values";
-import { makeFunctionReference } from "convex/server";
 import type { ActionCtx } from "../_generated/server";
 import type { Id } from "../_generated/dataModel";
 import { internal } from "../_generated/api";
@@ -14,38 +13,6 @@ import { publicMessage } from "../../src/saml/spErrors";
 
 /** Hard cap on the POST body before any parsing: 1 MiB decoded cap × 4/3 base64 × URL-encoding headroom. */
 const MAX_ACS_BODY = 3 * 1024 * 1024;
-
-export type ValidateExpected = {
-  acsUrl: string;
-  spEntityId: string;
-  idpEntityId: string;
-  idpCertificates: string[];
-  requestIds: string[];
-  allowIdpInitiated: boolean;
-  wantAssertionsSigned: boolean;
-  allowSha1: boolean;
-  clockSkewSec: number;
-  decryptionKeys: string[];
-  maxBytes?: number;
-};
-export type ValidatedAssertion = {
-  id: string;
-  issuer: string;
-  inResponseTo: string | null;
-  nameId: string;
-  nameIdFormat: string | null;
-  sessionIndex: string | null;
-  notOnOrAfter: number;
-  attributes: Record<string, string[]>;
-};
-export type ValidateResult = { ok: true; assertion: ValidatedAssertion } | { ok: false; code: string; detail: string };
-
-/** The validation core's action (branch `saml`), referenced by name so that this module compiles without it. */
-export const validateResponseRef = makeFunctionReference<
-  "action",
-  { samlResponse: string; now: number; expected: ValidateExpected },
-  ValidateResult
->("saml/node:validateResponse");
 
 class AcsFailure extends Error {
   constructor(
@@ -93,7 +60,7 @@ export async function acs(ctx: ActionCtx, request: Request, connection: string):
       throw new AcsFailure("sp_key_unavailable", "cannot open an SP encryption key (GATEWAY_ENCRYPTION_KEY changed?)");
     }
 
-    const result = await ctx.runAction(validateResponseRef, {
+    const result = await ctx.runAction(internal.saml.node.validateResponse, {
       samlResponse: form.samlResponse,
       now: Date.now(),
       expected: { ...loaded.expected, decryptionKeys },

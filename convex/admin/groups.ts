@@ -1,0 +1,129 @@
+// Deployment-admin operations on groups (tenants). Internal: run them from the Convex dashboard,
+// `npx convex run admin/groups:create '{...}'`, or `npm run admin` (scripts/admin.ts).
+import { ConvexError, v } from "convex/values";
+import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import type { Id } from "../_generated/dataModel";
+import { groupPolicy } from "../tables/core";
+import { logEvent } from "../signin";
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+export function adminError(path: string, message: string) {
+  return new ConvexError({ kind: "AdminError" as const, path, message: `${path}: ${message}` });
+}
+
+function normaliseDomains(domains: string[]): string[] {
+  const out = domains.map((d, i) => {
+    const domain = d.trim().toLowerCase().replace(/^@/, "");
+    if (!DOMAIN.test(domain)) throw adminError(`domains.${i}`, `"${d}" is not a domain name`);
+    return domain;
+  });
+  return [...new Set(out)];
+}
+
+async function setDomains(ctx: MutationCtx, groupId: Id<"groups">, domains: string[]) {
+  for (const d of normaliseDomains(domains)) {
+    const claimed = await ctx.db.query("domains").withIndex("by_domain", (q) => q.eq("domain", d)).first();
+    if (claimed && claimed.groupId !== groupId) throw adminError("domains", `"${d}" already belongs to another group`);
+  }
+  const existing = await ctx.db.query("domains").withIndex("by_group", (q) => q.eq("groupId", groupId)).collect();
+  for (const row of existing) await ctx.db.delete(row._id);
+  for (const domain of normaliseDomains(domains)) await ctx.db.insert("domains", { groupId, domain, verified: false });
+}
+
+export const create = internalMutation({
+  args: {
+    slug: v.string(),
+    name: v.string(),
+    domains: v.optional(v.array(v.string())),
+    policy: v.optional(groupPolicy),
+  },
+  returns: v.id("groups"),
+  handler: async (ctx, a) => {
+    if (!SLUG.test(a.slug)) throw adminError("slug", "lower-case letters, digits and dashes, 1-64 characters");
+    if (!a.name.trim()) throw adminError("name", "required");
+    const taken = await ctx.db.query("groups").withIndex("by_slug", (q) => q.eq("slug", a.slug)).unique();
+    if (taken) throw adminError("slug", `"${a.slug}" is taken`);
+    const groupId = await ctx.db.insert("groups", {
+      slug: a.slug,
+      name: a.name.trim(),
+      policy: a.policy ?? { defaultRole: "member" },
+      createdAt: Date.now(),
+    });
+    await setDomains(ctx, groupId, a.domains ?? []);
+    await logEvent(ctx, "group.created", groupId, { slug: a.slug });
+    return groupId;
+  },
+});
+
+export const update = internalMutation({
+  args: {
+    groupId: v.id("groups"),
+    name: v.optional(v.string()),
+    domains: v.optional(v.array(v.string())),
+    policy: v.optional(groupPolicy),
+  },
+  returns: v.null(),
+  handler: async (ctx, a) => {
+    const group = await ctx.db.get(a.groupId);
+    if (!group) throw adminError("groupId", "no such group");
+    if (a.name !== undefined) {
+      if (!a.name.trim()) throw adminError("name", "required");
+      await ctx.db.patch(group._id, { name: a.name.trim() });
+    }
+    if (a.policy) await ctx.db.patch(group._id, { policy: a.policy });
+    if (a.domains) await setDomains(ctx, group._id, a.domains);
+    await logEvent(ctx, "group.updated", group._id, {});
+    return null;
+  },
+});
+
+export const get = internalQuery({
+  args: { slug: v.string() },
+  handler: async (ctx, { slug }) => {
+    const group = await ctx.db.query("groups").withIndex("by_slug", (q) => q.eq("slug", slug)).unique();
+    if (!group) return null;
+    const domains = await ctx.db.query("domains").withIndex("by_group", (q) => q.eq("groupId", group._id)).collect();
+    return { ...group, domains: domains.map((d) => d.domain) };
+  },
+});
+
+export const list = internalQuery({
+  args: { limit: v.optional(v.number()) },
+  handler: async (ctx, { limit }) => ctx.db.query("groups").order("desc").take(Math.min(limit ?? 100, 1000)),
+});
+
+/** Deletes the group and everything that hangs off it. Large groups: call again until it returns done. */
+export const remove = internalMutation({
+  args: { groupId: v.id("groups") },
+  returns: v.object({ done: v.boolean() }),
+  handler: async (ctx, { groupId }) => {
+    const BATCH = 500;
+    let budget = BATCH;
+    const drain = async (rows: Array<{ _id: Id<any> }>) => {
+      for (const r of rows) {
+        await ctx.db.delete(r._id);
+        budget--;
+      }
+    };
+    await drain(await ctx.db.query("domains").withIndex("by_group", (q) => q.eq("groupId", groupId)).take(budget));
+    await drain(await ctx.db.query("connections").withIndex("by_group", (q) => q.eq("groupId", groupId)).take(Math.max(budget, 0)));
+    const members = await ctx.db.query("memberships").withIndex("by_group_and_user", (q) => q.eq("groupId", groupId)).take(Math.max(budget, 0));
+    for (const m of members) {
+      const sessions = await ctx.db.query("sessions").withIndex("by_group_and_user", (q) => q.eq("groupId", groupId).eq("userId", m.userId)).collect();
+      for (const s of sessions) {
+        const tokens = await ctx.db.query("refreshTokens").withIndex("by_session", (q) => q.eq("sessionId", s._id)).collect();
+        await drain(tokens);
+        await ctx.db.delete(s._id);
+      }
+    }
+    await drain(members);
+    if (budget <= 0) return { done: false };
+    if (await ctx.db.get(groupId)) {
+      await ctx.db.delete(groupId);
+      await logEvent(ctx, "group.deleted", undefined, { groupId });
+    }
+    return { done: true };
+  },
+});

@@ -1,0 +1,32 @@
+// Idempotent seeding from a config file (the local gateway's demo config, or your own):
+// groups by slug and apps by clientId are created when missing and updated when present.
+import { v } from "convex/values";
+import { internalMutation } from "../_generated/server";
+import type { Id } from "../_generated/dataModel";
+import { groupPolicy } from "../tables/core";
+import { internal } from "../_generated/api";
+
+export const apply = internalMutation({
+  args: {
+    groups: v.array(v.object({ slug: v.string(), name: v.string(), domains: v.optional(v.array(v.string())), policy: v.optional(groupPolicy) })),
+    apps: v.array(v.object({ clientId: v.string(), name: v.string(), redirectUris: v.array(v.string()), audience: v.optional(v.string()) })),
+  },
+  handler: async (ctx, a) => {
+    const groupIds: Record<string, Id<"groups">> = {};
+    for (const g of a.groups) {
+      const existing = await ctx.db.query("groups").withIndex("by_slug", (q) => q.eq("slug", g.slug)).unique();
+      if (existing) {
+        await ctx.runMutation(internal.admin.groups.update, { groupId: existing._id, name: g.name, domains: g.domains, policy: g.policy });
+        groupIds[g.slug] = existing._id;
+      } else {
+        groupIds[g.slug] = await ctx.runMutation(internal.admin.groups.create, g);
+      }
+    }
+    for (const app of a.apps) {
+      const existing = await ctx.db.query("apps").withIndex("by_clientId", (q) => q.eq("clientId", app.clientId)).unique();
+      if (existing) await ctx.runMutation(internal.admin.apps.update, app);
+      else await ctx.runMutation(internal.admin.apps.create, app);
+    }
+    return { groupIds };
+  },
+});

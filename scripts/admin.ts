@@ -1,0 +1,57 @@
+// `npm run admin -- <function> '<json args>'` — run an admin (internal) function.
+//   Against the local gateway (default when .local/admin-key exists, or --local URL):
+//     npm run admin -- admin/groups:create '{"slug":"acme","name":"Acme","domains":["acme.com"]}'
+//   Against a real deployment (--prod or --deployment): delegates to `npx convex run`, which uses your
+//   CONVEX_DEPLOYMENT / deploy key, e.g. npm run admin -- --prod admin/apps:list '{}'
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const [, value] = argv.splice(i, 2);
+  return value;
+};
+const prod = argv.includes("--prod") ? (argv.splice(argv.indexOf("--prod"), 1), true) : false;
+const deployment = flag("--deployment");
+const localUrl = flag("--local") ?? process.env.GATEWAY_URL ?? "http://127.0.0.1:3210";
+const dataDir = flag("--data") ?? process.env.GATEWAY_DATA ?? ".local";
+const [fn, argsJson = "{}"] = argv;
+
+if (!fn || fn === "--help") {
+  console.log("usage: npm run admin -- [--local URL | --prod | --deployment NAME] <module:function> '<json args>'");
+  console.log("examples: admin/groups:list '{}'  admin/groups:create '{\"slug\":\"acme\",\"name\":\"Acme\"}'  admin/apps:list '{}'");
+  process.exit(fn ? 0 : 2);
+}
+let args: unknown;
+try {
+  args = JSON.parse(argsJson);
+} catch {
+  console.error(`args must be JSON: ${argsJson}`);
+  process.exit(2);
+}
+
+if (prod || deployment) {
+  const extra = prod ? ["--prod"] : ["--deployment-name", deployment!];
+  const r = spawnSync("npx", ["convex", "run", ...extra, fn, JSON.stringify(args)], { stdio: "inherit" });
+  process.exit(r.status ?? 1);
+}
+
+const keyFile = join(dataDir, "admin-key");
+if (!existsSync(keyFile)) {
+  console.error(`no local gateway admin key at ${keyFile}: start it with \`npm start\` (or pass --prod for a deployment)`);
+  process.exit(2);
+}
+const res = await fetch(`${localUrl}/_local/admin`, {
+  method: "POST",
+  headers: { authorization: `Bearer ${readFileSync(keyFile, "utf8").trim()}`, "content-type": "application/json" },
+  body: JSON.stringify({ fn, args }),
+}).catch((err) => {
+  console.error(`cannot reach the local gateway at ${localUrl}: ${(err as Error).message}`);
+  process.exit(1);
+});
+const body = await res.json();
+console.log(JSON.stringify(body.result ?? body, null, 2));
+process.exit(res.ok ? 0 : 1);

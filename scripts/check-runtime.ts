@@ -1,0 +1,84 @@
+// The runtime-split check (DESIGN.md): bundle every Convex module that is not "use node" the way the Convex
+// CLI bundles for its default runtime — esbuild, platform browser, conditions convex + module — and fail on
+// any Node built-in anywhere in its import graph. convex-test runs everything in Node, so only this catches it.
+import { build } from "esbuild";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+export function isUseNode(source: string): boolean {
+  // The directive must be the first statement (comments and blank lines may precede it).
+  const stripped = source.replace(/^(\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*/, "");
+  return /^["']use node["'];?/.test(stripped);
+}
+
+export function convexModules(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (name === "_generated" || name === "node_modules") continue;
+    if (statSync(path).isDirectory()) out.push(...convexModules(path));
+    else if (/\.(ts|js|mts|mjs)$/.test(name) && !name.endsWith(".d.ts") && !name.includes(".test.")) out.push(path);
+  }
+  return out;
+}
+
+export interface RuntimeViolation {
+  module: string;
+  problem: string;
+}
+
+export async function checkRuntimeSplit(files: string[], root = process.cwd()): Promise<RuntimeViolation[]> {
+  const violations: RuntimeViolation[] = [];
+  for (const file of files) {
+    if (isUseNode(readFileSync(file, "utf8"))) continue;
+    const found: string[] = [];
+    try {
+      await build({
+        entryPoints: [file],
+        bundle: true,
+        write: false,
+        platform: "browser",
+        format: "esm",
+        conditions: ["convex", "module"],
+        logLevel: "silent",
+        plugins: [
+          {
+            name: "node-builtins",
+            setup(b) {
+              b.onResolve({ filter: /.*/ }, (args) => {
+                if (NODE_BUILTINS.has(args.path)) {
+                  found.push(`${args.path} (imported by ${relative(root, args.importer)})`);
+                  return { path: args.path, external: true };
+                }
+                return undefined;
+              });
+            },
+          },
+        ],
+      });
+    } catch (err) {
+      const errors = (err as { errors?: Array<{ text: string }> }).errors ?? [{ text: String(err) }];
+      for (const e of errors) violations.push({ module: relative(root, file), problem: e.text });
+    }
+    for (const f of found) violations.push({ module: relative(root, file), problem: `Node built-in ${f}` });
+  }
+  return violations;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const root = process.cwd();
+  const files = convexModules(join(root, "convex"));
+  const violations = await checkRuntimeSplit(files, root);
+  const checked = files.filter((f) => !isUseNode(readFileSync(f, "utf8"))).length;
+  if (violations.length) {
+    console.error(`runtime split: ${violations.length} problem(s) in modules that run in Convex's default runtime:`);
+    for (const v of violations) console.error(`  ${v.module}: ${v.problem}`);
+    console.error('Move Node-only code behind a "use node" internal action (DESIGN.md, "The runtime split").');
+    process.exit(1);
+  }
+  console.log(`runtime split: ${checked} default-runtime modules bundle for the browser platform with no Node built-in (${files.length - checked} "use node").`);
+}

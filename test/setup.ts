@@ -1,0 +1,15 @@
+// Test environment: a fixed issuer, test-only keys, and no network beyond this machine's loopback
+// (STYLE.md §11: an unexpected outbound call fails loudly).
+import { readFileSync } from "node:fs";
+
+process.env.CONVEX_SITE_URL ??= "https://gw.example.test";
+process.env.GATEWAY_SIGNING_KEYS ??= readFileSync(new URL("../fixtures/keys/test-signing-jwks.json", import.meta.url), "utf8");
+process.env.GATEWAY_ENCRYPTION_KEY ??= "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM";
+
+const realFetch = globalThis.fetch;
+globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  if (!loopback) throw new Error(`unexpected network call in a test: ${url.origin}`);
+  return realFetch(input, init);
+}) as typeof fetch;
