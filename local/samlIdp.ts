@@ -43,6 +43,10 @@ export interface RespondOptions {
   /** Also sign the Response element (Okta style). The assertion is always signed. */
   signResponse?: boolean;
   sessionIndex?: string;
+  /** Fixed assertion ID (tests: the replay cache). */
+  assertionId?: string;
+  /** Override the Audience (tests: wrong audience). */
+  audience?: string;
 }
 
 export interface TestSamlIdp {
@@ -127,7 +131,7 @@ export function createTestSamlIdp(opts: {
     const now = o.now ?? Date.now();
     const until = samlInstant(now + (o.lifetimeSec ?? 300) * 1000);
     const id = "_" + randomBytes(20).toString("hex");
-    const aid = "_" + randomBytes(20).toString("hex");
+    const aid = o.assertionId ?? "_" + randomBytes(20).toString("hex");
     const irt = o.inResponseTo ? ` InResponseTo="${x(o.inResponseTo)}"` : "";
     const attrs: string[] = [];
     const attr = (name: string, values: string[]) =>
@@ -148,7 +152,7 @@ export function createTestSamlIdp(opts: {
       `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${irt} ` +
       `NotOnOrAfter="${until}" Recipient="${x(o.acsUrl)}"/></saml:SubjectConfirmation></saml:Subject>` +
       `<saml:Conditions NotBefore="${samlInstant(now - 5000)}" NotOnOrAfter="${until}"><saml:AudienceRestriction>` +
-      `<saml:Audience>${x(o.spEntityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
+      `<saml:Audience>${x(o.audience ?? o.spEntityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
       `<saml:AuthnStatement AuthnInstant="${samlInstant(now)}" SessionIndex="${x(o.sessionIndex ?? "_s" + randomBytes(8).toString("hex"))}">` +
       `<saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport` +
       `</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +

@@ -1,0 +1,234 @@
+// The ACS through convex/http.ts (convex-test), with a samlify IdP signing real responses:
+// /sso/authorize → AuthnRequest → IdP → POST /acs → code → /oauth/token. Refusals outnumber the happy paths;
+// each asserts its trace code and that nothing but the trace row was written.
+import { beforeEach, describe, expect, it } from "vitest";
+import { decodeJwt } from "jose";
+import { internal } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+import { APP, exchange, newGateway, snapshot, type TestGateway } from "../helpers";
+import { expectTracedFailure, postAcs, setupSaml, startLogin, testIdp, IDP_BASE } from "./samlFlow";
+import { createTestSamlIdp } from "../../local/samlIdp";
+
+let t: TestGateway;
+let connectionId: Id<"connections">;
+let groupId: Id<"groups">;
+const idp = testIdp();
+const ADA = { email: "ada@acme.example", name: "Ada Lovelace", groups: ["admins", "engineering"] };
+
+beforeEach(async () => {
+  t = newGateway();
+  ({ connectionId, groupId } = await setupSaml(t));
+});
+
+async function loginResponse(opts: Partial<Parameters<typeof idp.respond>[0]> = {}) {
+  const s = await startLogin(t, connectionId);
+  const samlResponse = await idp.respond({ acsUrl: s.acsUrl, spEntityId: s.spEntityId, inResponseTo: s.requestId, user: ADA, ...opts });
+  return { s, samlResponse };
+}
+
+describe("SP-initiated happy paths", () => {
+  it("authorize → AuthnRequest (HTTP-Redirect) → IdP → ACS → code → token with group and role", async () => {
+    const { s, samlResponse } = await loginResponse();
+    expect(s.acsUrl).toBe(`https://gw.example.test/sso/saml/${connectionId}/acs`);
+    expect(s.spEntityId).toBe(`https://gw.example.test/sso/saml/${connectionId}/metadata`);
+    expect(new TextEncoder().encode(s.relayState).length).toBeLessThanOrEqual(80);
+    const res = await postAcs(t, connectionId, { SAMLResponse: samlResponse, RelayState: s.relayState });
+    expect(res.status).toBe(302);
+    const to = new URL(res.headers.get("location")!);
+    expect(to.origin + to.pathname).toBe(APP.redirectUri);
+    expect(to.searchParams.get("state")).toBe("st-1");
+    const tok = await exchange(t, to.searchParams.get("code")!, s.verifier);
+    expect(tok.status).toBe(200);
+    const body = await tok.json();
+    const claims = decodeJwt(body.access_token);
+    expect(claims).toMatchObject({ email: "ada@acme.example", name: "Ada Lovelace", group: "acme", role: "admin", auth_method: "saml", connection_id: connectionId });
+    // The code is single use.
+    expect((await exchange(t, to.searchParams.get("code")!, s.verifier)).status).toBe(400);
+    // SLO link and replay-cache row were written in the same transaction.
+    const rows = await t.run(async (ctx) => ({
+      links: await ctx.db.query("samlSessions").collect(),
+      seen: await ctx.db.query("samlSeenAssertions").collect(),
+      reqs: await ctx.db.query("samlRequests").collect(),
+    }));
+    expect(rows.links).toHaveLength(1);
+    expect(rows.links[0]!.nameId).toBe("ada@acme.example");
+    expect(rows.seen).toHaveLength(1);
+    expect(rows.reqs[0]!.usedAt).toBeTypeOf("number");
+  });
+
+  it("Okta-style response (Response and Assertion both signed) is accepted; no RelayState falls back to pending ids", async () => {
+    const { samlResponse } = await loginResponse({ signResponse: true });
+    const res = await postAcs(t, connectionId, { SAMLResponse: samlResponse });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toContain("code=");
+  });
+
+  it("JIT: no role rule matched → the group's default role", async () => {
+    const { s, samlResponse } = await loginResponse({ user: { email: "bob@acme.example", groups: ["sales"] } });
+    const res = await postAcs(t, connectionId, { SAMLResponse: samlResponse, RelayState: s.relayState });
+    const tok = await (await exchange(t, new URL(res.headers.get("location")!).searchParams.get("code")!, s.verifier)).json();
+    expect(decodeJwt(tok.access_token)).toMatchObject({ role: "member", email: "bob@acme.example" });
+  });
+});
+
+describe("ACS refusals (trace code, nothing else written)", () => {
+  it("InResponseTo is single use: a second, freshly signed response to the same request is refused", async () => {
+    const { s, samlResponse } = await loginResponse();
+    expect((await postAcs(t, connectionId, { SAMLResponse: samlResponse, RelayState: s.relayState })).status).toBe(302);
+    const again = await idp.respond({ acsUrl: s.acsUrl, spEntityId: s.spEntityId, inResponseTo: s.requestId, user: ADA });
+    const before = await snapshot(t);
+    const res = await postAcs(t, connectionId, { SAMLResponse: again, RelayState: s.relayState });
+    await expectTracedFailure(t, res, "in_response_to_mismatch", before);
+  });
+
+  it("the very same response posted twice is refused", async () => {
+    const { s, samlResponse } = await loginResponse();
+    expect((await postAcs(t, connectionId, { SAMLResponse: samlResponse, RelayState: s.relayState })).status).toBe(302);
+    const before = await snapshot(t);
+    const res = await postAcs(t, connectionId, { SAMLResponse: samlResponse, RelayState: s.relayState });
+    await expectTracedFailure(t, res, "in_response_to_mismatch", before);
+  });
+
+  it("assertion replay cache: an assertion ID seen before is refused even inside a new, valid response", async () => {
+    const first = await loginResponse({ assertionId: "_fixed-assertion-id" });
+    expect((await postAcs(t, connectionId, { SAMLResponse: first.samlResponse, RelayState: first.s.relayState })).status).toBe(302);
+    const second = await loginResponse({ assertionId: "_fixed-assertion-id" });
+    const before = await snapshot(t);
+    const res = await postAcs(t, connectionId, { SAMLResponse: second.samlResponse, RelayState: second.s.relayState });
+    const { html } = await expectTracedFailure(t, res, "replayed_assertion", before);
+    expect(html).not.toContain(second.samlResponse.slice(0, 40));
+    expect(html).not.toContain("ada@acme.example");
+  });
+
+  it("IdP-initiated (unsolicited) is refused by default", async () => {
+    const s = await startLogin(t, connectionId);
+    const unsolicited = await idp.respond({ acsUrl: s.acsUrl, spEntityId: s.spEntityId, inResponseTo: null, user: ADA });
+    const before = await snapshot(t);
+    await expectTracedFailure(t, await postAcs(t, connectionId, { SAMLResponse: unsolicited }), "unsolicited_response", before);
+  });
+
+  it("RelayState of another pending request does not pair with this response", async () => {
+    const a = await loginResponse();
+    const b = await startLogin(t, connectionId, "st-2");
+    const before = await snapshot(t);
+    const res = await postAcs(t, connectionId, { SAMLResponse: a.samlResponse, RelayState: b.relayState });
+    await expectTracedFailure(t, res, "in_response_to_mismatch", before);
+  });
+
+  it("a response for connection A posted to connection B's ACS is refused (audience/destination)", async () => {
+    const other = await t.action(internal.saml.admin.createConnection, {
+      groupId,
+      name: "Second IdP",
+      idpMetadataXml: idp.metadataXml,
+      config: { mapping: { preset: "okta" } },
+    });
+    const { samlResponse } = await loginResponse();
+    const before = await snapshot(t);
+    const res = await postAcs(t, other, { SAMLResponse: samlResponse });
+    const code = ((await snapshot(t)).ssoTraces.at(-1) as { code: string }).code;
+    // Whichever of these checks fires first, the response is refused and nothing but the trace is written.
+    expect(["destination_mismatch", "audience_mismatch", "recipient_mismatch"]).toContain(code);
+    await expectTracedFailure(t, res, code, before);
+  });
+
+  it("a response signed by another IdP (same entity ID, other key) is refused", async () => {
+    const evil = createTestSamlIdp({ baseUrl: IDP_BASE });
+    const s = await startLogin(t, connectionId);
+    const forged = await evil.respond({ acsUrl: s.acsUrl, spEntityId: s.spEntityId, inResponseTo: s.requestId, user: ADA });
+    const before = await snapshot(t);
+    const res = await postAcs(t, connectionId, { SAMLResponse: forged, RelayState: s.relayState });
+    const after = await snapshot(t);
+    const trace = (after.ssoTraces.at(-1) as { code: string }).code;
+    expect(["untrusted_certificate", "signature_invalid"]).toContain(trace);
+    await expectTracedFailure(t, res, trace, before);
+  });
+
+  it("wrong audience is refused", async () => {
+    const { s, samlResponse } = await loginResponse({ audience: "https://someone-else.example/sp" });
+    const before = await snapshot(t);
+    await expectTracedFailure(t, await postAcs(t, connectionId, { SAMLResponse: samlResponse, RelayState: s.relayState }), "audience_mismatch", before);
+  });
+
+  it("expired assertion is refused", async () => {
+    const { s, samlResponse } = await loginResponse({ now: Date.now() - 3600_000 });
+    const before = await snapshot(t);
+    await expectTracedFailure(t, await postAcs(t, connectionId, { SAMLResponse: samlResponse, RelayState: s.relayState }), "expired", before);
+  });
+
+  it("unknown or malformed connection id → connection_unknown", async () => {
+    const { samlResponse } = await loginResponse();
+    for (const id of ["nope", "k57abc"]) {
+      const before = await snapshot(t);
+      await expectTracedFailure(t, await postAcs(t, id, { SAMLResponse: samlResponse }), "connection_unknown", before);
+    }
+  });
+
+  it("disabled connection → connection_disabled", async () => {
+    const { s, samlResponse } = await loginResponse();
+    await t.mutation(internal.saml.admin.updateConnection, { connectionId, status: "disabled" });
+    const before = await snapshot(t);
+    await expectTracedFailure(t, await postAcs(t, connectionId, { SAMLResponse: samlResponse, RelayState: s.relayState }), "connection_disabled", before);
+  });
+
+  it("form problems: missing SAMLResponse, repeated SAMLResponse, over-long RelayState, wrong content type", async () => {
+    const { samlResponse } = await loginResponse();
+    let before = await snapshot(t);
+    await expectTracedFailure(t, await postAcs(t, connectionId, { RelayState: "x" }), "form_invalid", before);
+    before = await snapshot(t);
+    const twice = await t.fetch(`/sso/saml/${connectionId}/acs`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `SAMLResponse=${encodeURIComponent(samlResponse)}&SAMLResponse=${encodeURIComponent(samlResponse)}`,
+    });
+    await expectTracedFailure(t, twice, "form_invalid", before);
+    before = await snapshot(t);
+    await expectTracedFailure(t, await postAcs(t, connectionId, { SAMLResponse: samlResponse, RelayState: "r".repeat(81) }), "relay_state_invalid", before);
+    before = await snapshot(t);
+    const json = await t.fetch(`/sso/saml/${connectionId}/acs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ SAMLResponse: samlResponse }) });
+    await expectTracedFailure(t, json, "form_invalid", before);
+  });
+
+  it("garbage SAMLResponse → a validation code, never a 500", async () => {
+    await startLogin(t, connectionId);
+    const before = await snapshot(t);
+    const res = await postAcs(t, connectionId, { SAMLResponse: "PHNhbWxwOlJlc3BvbnNlIC8+" /* <samlp:Response /> */ });
+    await expectTracedFailure(t, res, "malformed_response", before);
+  });
+
+  it("inactive membership: sign-in refused, the replay/InResponseTo consumption rolled back", async () => {
+    // First login creates the membership; deactivate it; the next login is refused as a whole.
+    const first = await loginResponse();
+    expect((await postAcs(t, connectionId, { SAMLResponse: first.samlResponse, RelayState: first.s.relayState })).status).toBe(302);
+    await t.run(async (ctx) => {
+      const m = (await ctx.db.query("memberships").collect())[0]!;
+      await ctx.db.patch(m._id, { status: "inactive" });
+    });
+    const second = await loginResponse();
+    const before = await snapshot(t);
+    await expectTracedFailure(t, await postAcs(t, connectionId, { SAMLResponse: second.samlResponse, RelayState: second.s.relayState }), "signin_failed", before);
+  });
+});
+
+describe("IdP-initiated, opt-in", () => {
+  it("when enabled: sends the browser to the app's login-initiation URL (no session minted), replay-protected", async () => {
+    await t.mutation(internal.saml.admin.updateConnection, {
+      connectionId,
+      config: {
+        ...(await t.run(async (ctx) => (await ctx.db.get(connectionId))!.config)),
+        idpInitiated: { enabled: true, initiateLoginUri: "https://app.example.test/login" },
+      },
+    });
+    const s = await startLogin(t, connectionId);
+    const unsolicited = await idp.respond({ acsUrl: s.acsUrl, spEntityId: s.spEntityId, inResponseTo: null, user: ADA });
+    const sessionsBefore = (await snapshot(t)).sessions!.length;
+    const res = await postAcs(t, connectionId, { SAMLResponse: unsolicited });
+    expect(res.status).toBe(302);
+    const to = new URL(res.headers.get("location")!);
+    expect(to.origin + to.pathname).toBe("https://app.example.test/login");
+    expect(to.searchParams.get("connection")).toBe(connectionId);
+    expect(to.searchParams.get("iss")).toBe("https://gw.example.test");
+    expect((await snapshot(t)).sessions!.length).toBe(sessionsBefore);
+    const before = await snapshot(t);
+    await expectTracedFailure(t, await postAcs(t, connectionId, { SAMLResponse: unsolicited }), "replayed_assertion", before);
+  });
+});
