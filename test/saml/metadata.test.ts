@@ -146,7 +146,7 @@ describe("SP metadata", () => {
     const sp = root.getElementsByTagNameNS(MD, "SPSSODescriptor")[0]!;
     const names = Array.from(sp.childNodes)
       .filter((n) => n.nodeType === 1)
-      .map((n) => (n as Element).localName);
+      .map((n) => (n as unknown as { localName: string }).localName);
     const firstIdx = (n: string) => names.indexOf(n);
     const lastIdx = (n: string) => names.lastIndexOf(n);
     expect(lastIdx("KeyDescriptor")).toBeLessThan(firstIdx("SingleLogoutService"));
