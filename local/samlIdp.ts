@@ -47,6 +47,8 @@ export interface RespondOptions {
   assertionId?: string;
   /** Override the Audience (tests: wrong audience). */
   audience?: string;
+  /** Encrypt the (signed) assertion to this SP encryption certificate (base64 DER), RSA-OAEP + AES-256-CBC. */
+  encryptTo?: string;
 }
 
 export interface TestSamlIdp {
@@ -120,6 +122,16 @@ export function createTestSamlIdp(opts: {
     wantAuthnRequestsSigned: false,
   });
   const metadataXml = idp.getMetadata();
+  // The same IdP key, configured to encrypt assertions (samlify decides this per IdP instance).
+  const encryptingIdp = samlify.IdentityProvider({
+    entityID: entityId,
+    signingCert: certificate,
+    privateKey: privateKeyPem,
+    requestSignatureAlgorithm: RSA_SHA256,
+    nameIDFormat: [EMAIL_FMT],
+    singleSignOnService: [{ Binding: B_REDIRECT, Location: `${base}/sso` }],
+    isAssertionEncrypted: true,
+  });
 
   async function respond(o: RespondOptions): Promise<string> {
     const sp = samlify.ServiceProvider({
@@ -127,6 +139,7 @@ export function createTestSamlIdp(opts: {
       assertionConsumerService: [{ Binding: B_POST, Location: o.acsUrl }],
       wantAssertionsSigned: true,
       wantMessageSigned: o.signResponse ?? opts.signResponse ?? false,
+      ...(o.encryptTo ? { encryptCert: o.encryptTo } : {}),
     });
     const now = o.now ?? Date.now();
     const until = samlInstant(now + (o.lifetimeSec ?? 300) * 1000);
@@ -157,7 +170,8 @@ export function createTestSamlIdp(opts: {
       `<saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport` +
       `</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
       `<saml:AttributeStatement>${attrs.join("")}</saml:AttributeStatement></saml:Assertion></samlp:Response>`;
-    const out = await idp.createLoginResponse(sp, { extract: {} } as never, "post", { email: o.user.email }, { customTagReplacement: () => ({ id, context: xml }) });
+    const signer = o.encryptTo ? encryptingIdp : idp;
+    const out = await signer.createLoginResponse(sp, { extract: {} } as never, "post", { email: o.user.email }, { customTagReplacement: () => ({ id, context: xml }) });
     return out.context;
   }
 
