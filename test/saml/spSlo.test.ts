@@ -1,0 +1,166 @@
+// SLO: IdP-initiated (signed LogoutRequest over HTTP-Redirect) and SP-initiated (app → gateway → IdP → back).
+// Revocation is real: sessions.revokedAt set, refresh tokens deleted, refresh refused afterwards.
+import { beforeEach, describe, expect, it } from "vitest";
+import { DOMParser } from "@xmldom/xmldom";
+import type { Id } from "../../convex/_generated/dataModel";
+import { APP, exchange, form, newGateway, refresh, snapshot, type TestGateway } from "../helpers";
+import { expectTracedFailure, postAcs, setupSaml, startLogin, testIdp, IDP_BASE } from "./samlFlow";
+import { createTestSamlIdp } from "../../local/samlIdp";
+import { decodeRedirect, verifyRedirect } from "../../src/saml/redirectBinding";
+
+const idp = testIdp();
+const ADA = { email: "ada@acme.example", groups: ["admins"] };
+let t: TestGateway;
+let connectionId: Id<"connections">;
+
+beforeEach(async () => {
+  t = newGateway();
+  ({ connectionId } = await setupSaml(t, { config: { slo: { enabled: true } } }));
+});
+
+async function signedIn(sessionIndex = "_sess-1") {
+  const s = await startLogin(t, connectionId);
+  const samlResponse = await idp.respond({ acsUrl: s.acsUrl, spEntityId: s.spEntityId, inResponseTo: s.requestId, user: ADA, sessionIndex });
+  const res = await postAcs(t, connectionId, { SAMLResponse: samlResponse, RelayState: s.relayState });
+  const code = new URL(res.headers.get("location")!).searchParams.get("code")!;
+  const tokens = await (await exchange(t, code, s.verifier)).json();
+  return { refreshToken: tokens.refresh_token as string };
+}
+
+const sloUrl = () => `https://gw.example.test/sso/saml/${connectionId}/slo`;
+const path = (u: string) => {
+  const url = new URL(u);
+  return url.pathname + url.search;
+};
+const liveSessions = () => t.run(async (ctx) => (await ctx.db.query("sessions").collect()).filter((s) => s.revokedAt === undefined).length);
+
+describe("IdP-initiated SLO", () => {
+  it("a signed LogoutRequest revokes the session, deletes refresh tokens, answers a signed LogoutResponse", async () => {
+    const { refreshToken } = await signedIn();
+    expect(await liveSessions()).toBe(1);
+    const url = await idp.logoutRequestUrl({ spSloUrl: sloUrl(), nameId: "ada@acme.example", sessionIndex: "_sess-1", relayState: "idp-rs" });
+    const res = await t.fetch(path(url), { redirect: "manual" });
+    expect(res.status).toBe(302);
+    expect(await liveSessions()).toBe(0);
+    expect(await t.run((ctx) => ctx.db.query("refreshTokens").collect())).toHaveLength(0);
+    expect((await refresh(t, refreshToken)).status).toBe(400);
+    // The answer goes to the IdP's SLO URL, signed by our SP signing key, RelayState echoed.
+    const back = new URL(res.headers.get("location")!);
+    expect(back.origin + back.pathname).toBe(`${IDP_BASE}/slo`);
+    const metadata = await (await t.fetch(`/sso/saml/${connectionId}/metadata`)).text();
+    const signingCert = new DOMParser()
+      .parseFromString(metadata, "text/xml")
+      .getElementsByTagNameNS("http://www.w3.org/2000/09/xmldsig#", "X509Certificate")[0]!.textContent!;
+    const verified = await verifyRedirect(back.search, [signingCert]);
+    expect(verified.relayState).toBe("idp-rs");
+    expect(verified.xml).toContain("urn:oasis:names:tc:SAML:2.0:status:Success");
+  });
+
+  it("another SessionIndex leaves the session alone", async () => {
+    await signedIn("_sess-1");
+    const url = await idp.logoutRequestUrl({ spSloUrl: sloUrl(), nameId: "ada@acme.example", sessionIndex: "_other" });
+    expect((await t.fetch(path(url), { redirect: "manual" })).status).toBe(302);
+    expect(await liveSessions()).toBe(1);
+  });
+
+  it("unsigned LogoutRequest is refused: slo_unsigned, session untouched", async () => {
+    await signedIn();
+    const url = new URL(await idp.logoutRequestUrl({ spSloUrl: sloUrl(), nameId: "ada@acme.example" }));
+    url.searchParams.delete("Signature");
+    url.searchParams.delete("SigAlg");
+    const before = await snapshot(t);
+    await expectTracedFailure(t, await t.fetch(path(url.toString())), "slo_unsigned", before);
+  });
+
+  it("LogoutRequest signed by another key is refused: slo_bad_signature", async () => {
+    await signedIn();
+    const evil = createTestSamlIdp({ baseUrl: IDP_BASE });
+    const url = await evil.logoutRequestUrl({ spSloUrl: sloUrl(), nameId: "ada@acme.example" });
+    const before = await snapshot(t);
+    await expectTracedFailure(t, await t.fetch(path(url)), "slo_bad_signature", before);
+  });
+
+  it("tampered NameID after signing is refused", async () => {
+    await signedIn();
+    const url = new URL(await idp.logoutRequestUrl({ spSloUrl: sloUrl(), nameId: "ada@acme.example" }));
+    const other = new URL(await idp.logoutRequestUrl({ spSloUrl: sloUrl(), nameId: "bob@acme.example" }));
+    url.searchParams.set("SAMLRequest", other.searchParams.get("SAMLRequest")!);
+    const before = await snapshot(t);
+    await expectTracedFailure(t, await t.fetch(path(url.toString())), "slo_bad_signature", before);
+  });
+
+  it("stale LogoutRequest (IssueInstant an hour ago) is refused", async () => {
+    await signedIn();
+    const url = await idp.logoutRequestUrl({ spSloUrl: sloUrl(), nameId: "ada@acme.example", now: Date.now() - 3600_000 });
+    const before = await snapshot(t);
+    await expectTracedFailure(t, await t.fetch(path(url)), "slo_malformed", before);
+  });
+
+  it("wrong Destination is refused", async () => {
+    await signedIn();
+    const url = await idp.logoutRequestUrl({ spSloUrl: "https://gw.example.test/sso/saml/someone-else/slo", nameId: "ada@acme.example" });
+    const u = new URL(url);
+    const before = await snapshot(t);
+    await expectTracedFailure(t, await t.fetch(`/sso/saml/${connectionId}/slo${u.search}`), "slo_destination_mismatch", before);
+  });
+
+  it("POST-binding logout messages are refused (signature must be checked; Redirect only)", async () => {
+    await signedIn();
+    const before = await snapshot(t);
+    const res = await t.fetch(`/sso/saml/${connectionId}/slo`, form({ SAMLRequest: "PHg+" }));
+    await expectTracedFailure(t, res, "slo_unsigned", before);
+  });
+
+  it("SLO off for the connection: slo_disabled", async () => {
+    const t2 = newGateway();
+    t = t2;
+    ({ connectionId } = await setupSaml(t2));
+    const url = await idp.logoutRequestUrl({ spSloUrl: sloUrl(), nameId: "ada@acme.example" });
+    const before = await snapshot(t2);
+    await expectTracedFailure(t2, await t2.fetch(path(url)), "slo_disabled", before);
+  });
+});
+
+describe("SP-initiated SLO", () => {
+  it("app posts its refresh token → session revoked at once → signed LogoutRequest to the IdP → LogoutResponse → back to the app", async () => {
+    const { refreshToken } = await signedIn("_sess-9");
+    const res = await t.fetch(`/sso/saml/${connectionId}/logout`, {
+      ...form({ refresh_token: refreshToken, return_to: `${APP.origin}/signed-out` }),
+      redirect: "manual",
+    });
+    expect(res.status).toBe(302);
+    expect(await liveSessions()).toBe(0);
+    expect((await refresh(t, refreshToken)).status).toBe(400);
+    const toIdp = new URL(res.headers.get("location")!);
+    expect(toIdp.origin + toIdp.pathname).toBe(`${IDP_BASE}/slo`);
+    const d = await decodeRedirect(toIdp.search);
+    expect(d.signed).toBe(true);
+    expect(d.xml).toContain(">ada@acme.example</saml:NameID>");
+    expect(d.xml).toContain("<samlp:SessionIndex>_sess-9</samlp:SessionIndex>");
+    // The test IdP answers with a signed LogoutResponse to our SLO endpoint.
+    const idpAnswer = await idp.handle(new Request(toIdp.toString()));
+    const back = idpAnswer!.headers.get("location")!;
+    const done = await t.fetch(path(back), { redirect: "manual" });
+    expect(done.status).toBe(302);
+    expect(done.headers.get("location")).toBe(`${APP.origin}/signed-out`);
+    // The pending logout row is consumed: the same LogoutResponse again is refused.
+    const before = await snapshot(t);
+    await expectTracedFailure(t, await t.fetch(path(back)), "in_response_to_mismatch", before);
+  });
+
+  it("return_to on a foreign origin is ignored (no open redirect)", async () => {
+    const { refreshToken } = await signedIn();
+    const res = await t.fetch(`/sso/saml/${connectionId}/logout`, { ...form({ refresh_token: refreshToken, return_to: "https://evil.example/x" }), redirect: "manual" });
+    const toIdp = new URL(res.headers.get("location")!);
+    const back = (await idp.handle(new Request(toIdp.toString())))!.headers.get("location")!;
+    const done = await t.fetch(path(back), { redirect: "manual" });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain("Signed out");
+  });
+
+  it("an unknown refresh token revokes nothing", async () => {
+    await signedIn();
+    const before = await snapshot(t);
+    await expectTracedFailure(t, await t.fetch(`/sso/saml/${connectionId}/logout`, form({ refresh_token: "not-a-token" })), "slo_malformed", before);
+  });
+});
