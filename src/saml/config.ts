@@ -35,7 +35,8 @@ const browserUrl = z
     if (u.hash) ctx.addIssue({ code: "custom", message: "must not contain a fragment" });
   });
 
-/** A URL the *gateway* fetches: https only (the SSRF guard in netguard.ts adds the address checks). */
+/** A URL the *gateway* fetches: https (http only for loopback, i.e. the local gateway's IdP); the SSRF guard in
+ *  netguard.ts refuses loopback and private addresses at fetch time unless GATEWAY_LOCAL=1. */
 const fetchUrl = z
   .string()
   .max(2048)
@@ -47,7 +48,9 @@ const fetchUrl = z
       ctx.addIssue({ code: "custom", message: "is not an absolute URL" });
       return;
     }
-    if (u.protocol !== "https:") ctx.addIssue({ code: "custom", message: "must use https" });
+    if (u.protocol !== "https:" && !(u.protocol === "http:" && LOOPBACK_HOSTS.has(u.hostname))) {
+      ctx.addIssue({ code: "custom", message: "must use https" });
+    }
     if (u.username || u.password) ctx.addIssue({ code: "custom", message: "must not contain credentials" });
   });
 
