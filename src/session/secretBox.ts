@@ -7,7 +7,12 @@ const keyCache = new Map<string, Promise<CryptoKey>>();
 function importKey(rawKey: string): Promise<CryptoKey> {
   let key = keyCache.get(rawKey);
   if (!key) {
-    const bytes = base64UrlDecode(rawKey.replace(/=+$/, ""));
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = base64UrlDecode(rawKey.replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_"));
+    } catch {
+      bytes = new Uint8Array(0);
+    }
     if (bytes.length !== 32) throw new Error("GATEWAY_ENCRYPTION_KEY must be 32 bytes (base64url)");
     key = crypto.subtle.importKey("raw", bytes, "AES-GCM", false, ["encrypt", "decrypt"]);
     keyCache.set(rawKey, key);
