@@ -130,6 +130,7 @@ export function createTestSamlIdp(opts: {
     requestSignatureAlgorithm: RSA_SHA256,
     nameIDFormat: [EMAIL_FMT],
     singleSignOnService: [{ Binding: B_REDIRECT, Location: `${base}/sso` }],
+    singleLogoutService: [{ Binding: B_REDIRECT, Location: `${base}/slo` }],
     isAssertionEncrypted: true,
   });
 
