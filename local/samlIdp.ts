@@ -212,8 +212,8 @@ export function createTestSamlIdp(opts: {
         `<form method="post" action="${esc(base)}/login">` +
         `<input type="hidden" name="SAMLRequest" value="${esc(Buffer.from(samlRequestXml).toString("base64"))}">` +
         (relayState !== null ? `<input type="hidden" name="RelayState" value="${esc(relayState)}">` : "") +
-        `<label>Email <input type="email" name="email" required value="alice@example.com" autofocus></label>` +
-        `<label>Name <input type="text" name="name" value="Alice Example"></label>` +
+        `<label>Email <input id="email" type="email" name="email" required value="alice@example.com" autofocus></label>` +
+        `<label>Name <input id="name" type="text" name="name" value="Alice Example"></label>` +
         `<fieldset><legend>Groups</legend>${boxes}</fieldset>` +
         `<p><button type="submit" id="signin">Sign in</button></p></form>`,
     );
