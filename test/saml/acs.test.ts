@@ -5,7 +5,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { decodeJwt } from "jose";
 import { internal } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { APP, exchange, newGateway, snapshot, type TestGateway } from "../helpers";
+import { APP, exchange, newGateway, pkcePair, snapshot, type TestGateway } from "../helpers";
+import { verifyRedirect } from "../../src/saml/redirectBinding";
 import { expectTracedFailure, postAcs, setupSaml, startLogin, testIdp, IDP_BASE } from "./samlFlow";
 import { createTestSamlIdp } from "../../local/samlIdp";
 
@@ -230,5 +231,37 @@ describe("IdP-initiated, opt-in", () => {
     expect((await snapshot(t)).sessions!.length).toBe(sessionsBefore);
     const before = await snapshot(t);
     await expectTracedFailure(t, await postAcs(t, connectionId, { SAMLResponse: unsolicited }), "replayed_assertion", before);
+  });
+});
+
+describe("AuthnRequest bindings through /sso/authorize", () => {
+  it("signing on: the Redirect query signature verifies with the signing certificate from our SP metadata", async () => {
+    const cfg = await t.run(async (ctx) => (await ctx.db.get(connectionId))!.config);
+    await t.mutation(internal.saml.admin.updateConnection, { connectionId, config: { ...cfg, sp: { ...cfg.sp, signAuthnRequests: true } } });
+    const s = await startLogin(t, connectionId);
+    const md = await (await t.fetch(`/sso/saml/${connectionId}/metadata`)).text();
+    expect(md).toContain('AuthnRequestsSigned="true"');
+    const cert = /<md:KeyDescriptor use="signing">.*?<ds:X509Certificate>([^<]+)</.exec(md)![1]!;
+    const v = await verifyRedirect(s.location.search, [cert]);
+    expect(v.signed).toBe(true);
+    // A tampered RelayState breaks the signature.
+    await expect(verifyRedirect(s.location.search.replace(/RelayState=[^&]+/, "RelayState=x"), [cert])).rejects.toMatchObject({ code: "redirect_bad_signature" });
+  });
+
+  it("HTTP-POST binding: an auto-submitting form carrying SAMLRequest and the opaque RelayState; the IdP accepts it", async () => {
+    const cfg = await t.run(async (ctx) => (await ctx.db.get(connectionId))!.config);
+    await t.mutation(internal.saml.admin.updateConnection, { connectionId, config: { ...cfg, sp: { ...cfg.sp, binding: "post" } } });
+    const { challenge } = await pkcePair();
+    const q = new URLSearchParams({ client_id: APP.clientId, redirect_uri: APP.redirectUri, state: "s", code_challenge: challenge, code_challenge_method: "S256", connection: connectionId });
+    const res = await t.fetch(`/sso/authorize?${q}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain(`action="${IDP_BASE}/sso"`);
+    const field = (n: string) => new RegExp(`name="${n}" value="([^"]+)"`).exec(html)![1]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)));
+    const xml = Buffer.from(field("SAMLRequest"), "base64").toString();
+    expect(xml).toContain(`AssertionConsumerServiceURL="https://gw.example.test/sso/saml/${connectionId}/acs"`);
+    expect(field("RelayState")).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const idpPage = await idp.handle(new Request(`${IDP_BASE}/sso`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ SAMLRequest: field("SAMLRequest"), RelayState: field("RelayState") }) }));
+    expect(await idpPage!.text()).toContain('name="groups"');
   });
 });
