@@ -52,3 +52,55 @@ export function fixture(file: string): ManifestEntry {
   if (!e) throw new Error(`no fixture ${file}`);
   return e;
 }
+
+// ------------------------------------------------------------------------------------------------
+// On-the-fly signing with the fixture IdP keys (xml-crypto), for "validly signed by the trusted IdP but
+// semantically wrong" cases that would need one fixture file each. The committed fixtures are signed
+// by xmlsec1/samlify; this signer is only a convenience for policy cases.
+import { SignedXml } from "xml-crypto";
+
+const ASSERTION_XPATH = "/*[local-name(.)='Response']/*[local-name(.)='Assertion']";
+
+/** Remove every ds:Signature element (a string-level edit, fine for our fixtures' shapes). */
+export function stripSignatures(xml: string): string {
+  return xml.replace(/<ds:Signature\b[\s\S]*?<\/ds:Signature>/g, "");
+}
+
+export function signAssertion(xml: string, keyName: string, opts: { signatureAlgorithm?: string; digestAlgorithm?: string; prepend?: boolean } = {}): string {
+  const sig = new SignedXml({
+    privateKey: key(keyName),
+    publicCert: cert(keyName),
+    signatureAlgorithm: opts.signatureAlgorithm ?? "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    canonicalizationAlgorithm: "http://www.w3.org/2001/10/xml-exc-c14n#",
+  });
+  sig.addReference({
+    xpath: ASSERTION_XPATH,
+    transforms: ["http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"],
+    digestAlgorithm: opts.digestAlgorithm ?? "http://www.w3.org/2001/04/xmlenc#sha256",
+  });
+  const location = opts.prepend ? { reference: ASSERTION_XPATH, action: "prepend" as const } : { reference: `${ASSERTION_XPATH}/*[local-name(.)='Issuer']`, action: "after" as const };
+  sig.computeSignature(xml, { prefix: "ds", location });
+  return sig.getSignedXml();
+}
+
+export function signResponse(xml: string, keyName: string): string {
+  const sig = new SignedXml({
+    privateKey: key(keyName),
+    publicCert: cert(keyName),
+    signatureAlgorithm: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    canonicalizationAlgorithm: "http://www.w3.org/2001/10/xml-exc-c14n#",
+  });
+  sig.addReference({
+    xpath: "/*[local-name(.)='Response']",
+    transforms: ["http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"],
+    digestAlgorithm: "http://www.w3.org/2001/04/xmlenc#sha256",
+  });
+  sig.computeSignature(xml, { prefix: "ds", location: { reference: "/*[local-name(.)='Response']/*[local-name(.)='Issuer']", action: "after" } });
+  return sig.getSignedXml();
+}
+
+/** Entra-shaped response (assertion-only signing) with `edit` applied to the unsigned XML, then re-signed by the Entra IdP key. */
+export function entraResigned(edit: (xml: string) => string): string {
+  const base = stripSignatures(xmlOf("entra/assertion-signed.xmlsec1.xml"));
+  return signAssertion(edit(base), "idp-entra");
+}

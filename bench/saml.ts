@@ -1,0 +1,136 @@
+// ACS validation cost: our full validateSamlResponse (size cap, DTD refusal, envelope scan, node-saml
+// signature verification, policy on the signed nodes) vs raw node-saml validatePostResponseAsync on the
+// very same response, in the same run. Goal: ratio ≤ 1.0.
+//
+// Responses are the committed fixture shapes re-timed to the current clock (raw node-saml reads the
+// real clock) and re-signed with the fixture IdP keys (xml-crypto). Raw node-saml gets one SAML
+// instance reused across iterations (its best case); ours builds its node-saml instance per call, as
+// the Convex action does.
+// Run alone: `npx tsx bench/saml.ts`.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { SAML, ValidateInResponseTo } from "@node-saml/node-saml";
+import { SignedXml } from "xml-crypto";
+import { validateSamlResponse } from "../src/saml/node/validate";
+
+const FIX = join(import.meta.dirname, "..", "fixtures", "saml");
+const read = (p: string) => readFileSync(join(FIX, p), "utf8");
+
+function sign(xml: string, keyName: string, target: "assertion" | "response"): string {
+  const xpath = target === "assertion" ? "/*[local-name(.)='Response']/*[local-name(.)='Assertion']" : "/*[local-name(.)='Response']";
+  const sig = new SignedXml({
+    privateKey: read(`keys/${keyName}.key`),
+    publicCert: read(`keys/${keyName}.crt`),
+    signatureAlgorithm: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    canonicalizationAlgorithm: "http://www.w3.org/2001/10/xml-exc-c14n#",
+  });
+  sig.addReference({ xpath, transforms: ["http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"], digestAlgorithm: "http://www.w3.org/2001/04/xmlenc#sha256" });
+  sig.computeSignature(xml, { prefix: "ds", location: { reference: `${xpath}/*[local-name(.)='Issuer']`, action: "after" } });
+  return sig.getSignedXml();
+}
+
+/** A fixture with its signatures removed, its instants moved to `now`, re-signed. */
+function fresh(file: string, keyName: string, signResponse: boolean, now: number): string {
+  const clock = Date.parse("2026-01-15T10:00:00Z");
+  let xml = read(file)
+    .replace(/<ds:Signature\b[\s\S]*?<\/ds:Signature>/g, "")
+    .replace(/"(20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ)"/g, (_m, iso: string) => `"${new Date(Date.parse(iso) - clock + now).toISOString()}"`);
+  xml = sign(xml, keyName, "assertion");
+  if (signResponse) xml = sign(xml, keyName, "response");
+  return Buffer.from(xml, "utf8").toString("base64");
+}
+
+interface Case {
+  name: string;
+  samlResponse: string;
+  shape: "okta" | "entra";
+  responseSigned: boolean;
+}
+
+async function timeIt(fn: () => Promise<unknown>, iterations: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < iterations; i++) await fn();
+  return (performance.now() - t0) / iterations;
+}
+
+export async function benchSaml(): Promise<Array<Record<string, string | number>>> {
+  const manifest = JSON.parse(read("manifest.json")) as { connections: Record<string, { acsUrl: string; spEntityId: string; idpEntityId: string; requestIds: string[] }> };
+  const now = Date.now();
+  const cases: Case[] = [
+    { name: "okta: response + assertion signed", samlResponse: fresh("okta/response-and-assertion-signed.xmlsec1.xml", "idp-okta", true, now), shape: "okta", responseSigned: true },
+    { name: "entra: assertion signed", samlResponse: fresh("entra/assertion-signed.xmlsec1.xml", "idp-entra", false, now), shape: "entra", responseSigned: false },
+  ];
+  const rows: Array<Record<string, string | number>> = [];
+  for (const c of cases) {
+    const conn = manifest.connections[c.shape]!;
+    const certName = c.shape === "okta" ? "idp-okta" : "idp-entra";
+    const expected = {
+      acsUrl: conn.acsUrl,
+      spEntityId: conn.spEntityId,
+      idpEntityId: conn.idpEntityId,
+      idpCertificates: [read(`keys/${certName}.crt`)],
+      requestIds: conn.requestIds,
+      allowIdpInitiated: false,
+      wantAssertionsSigned: true,
+      allowSha1: false,
+      clockSkewSec: 180,
+      decryptionKeys: [],
+    };
+    const raw = new SAML({
+      callbackUrl: conn.acsUrl,
+      issuer: conn.spEntityId,
+      audience: conn.spEntityId,
+      idpCert: read(`keys/${certName}.crt`),
+      wantAssertionsSigned: true,
+      wantAuthnResponseSigned: c.responseSigned,
+      acceptedClockSkewMs: 180_000,
+      validateInResponseTo: ValidateInResponseTo.never,
+    });
+    const ours = () => validateSamlResponse({ samlResponse: c.samlResponse, now: Date.now(), expected });
+    const theirs = () => raw.validatePostResponseAsync({ SAMLResponse: c.samlResponse });
+    // Both must accept the response, or the comparison means nothing.
+    const check = await ours();
+    if (!check.ok) throw new Error(`bench response refused by validateSamlResponse: ${check.code} ${check.detail}`);
+    await theirs();
+    for (let i = 0; i < 40; i++) {
+      await ours();
+      await theirs();
+    }
+    // Interleaved short rounds so that drift (GC, other processes on a shared 2-core machine) hits both
+    // sides alike; the per-round ratios' median is reported with the mean ms/op of each side.
+    const rounds = 15;
+    const per = 25;
+    const oursRounds: number[] = [];
+    const theirsRounds: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      if (r % 2 === 0) {
+        oursRounds.push(await timeIt(ours, per));
+        theirsRounds.push(await timeIt(theirs, per));
+      } else {
+        theirsRounds.push(await timeIt(theirs, per));
+        oursRounds.push(await timeIt(ours, per));
+      }
+    }
+    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    const ratios = oursRounds.map((o, i) => o / theirsRounds[i]!).sort((a, b) => a - b);
+    const oursMs = mean(oursRounds);
+    const theirsMs = mean(theirsRounds);
+    const medianRatio = ratios[Math.floor(ratios.length / 2)]!;
+    rows.push({
+      bench: `saml acs validation (${c.name})`,
+      ours_ms_per_op: Number(oursMs.toFixed(3)),
+      node_saml_ms_per_op: Number(theirsMs.toFixed(3)),
+      ratio: Number(medianRatio.toFixed(2)),
+      iterations: rounds * per,
+    });
+  }
+  return rows;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const t0 = performance.now();
+  console.table(await benchSaml());
+  console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}

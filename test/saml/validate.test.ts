@@ -1,0 +1,154 @@
+// validateSamlResponse against the committed corpus (fixtures/saml, signed by xmlsec1 and samlify) and
+// the happy-path contract: what the SP side receives. Attack cases live in attacks*.test.ts.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { validateSamlResponse } from "../../src/saml/node/validate";
+import { SAML_ERROR_CODES } from "../../src/saml/errors";
+import { b64, expectedFor, fixture, manifest, NOW, xmlOf } from "./validate-helpers";
+
+const run = (file: string, over: Parameters<typeof expectedFor>[1] = {}, now = NOW) => {
+  const f = fixture(file);
+  return validateSamlResponse({ samlResponse: b64(xmlOf(file)), now, expected: expectedFor(f.shape, { ...f.expected, ...over }) });
+};
+
+describe("node-saml primitives", () => {
+  it("@node-saml/node-saml/lib/xml still exports getVerifiedXml and decryptXml (deep import pinned by this test)", async () => {
+    const lib = await import("@node-saml/node-saml/lib/xml");
+    expect(typeof lib.getVerifiedXml).toBe("function");
+    expect(typeof lib.decryptXml).toBe("function");
+  });
+});
+
+describe("fixture corpus (manifest)", () => {
+  for (const f of manifest.fixtures) {
+    it(`${f.file} (${f.signer}): ${f.result.ok ? "accepted" : f.result.code}`, async () => {
+      const r = await run(f.file);
+      if (f.result.ok) {
+        expect(r).toMatchObject({ ok: true, assertion: { nameId: f.result.nameId } });
+      } else {
+        expect(r).toMatchObject({ ok: false, code: f.result.code });
+      }
+    });
+  }
+  it("has both signers for every IdP shape that takes them, and more refusals than acceptances", () => {
+    const signers = new Set(manifest.fixtures.map((f) => `${f.shape}:${f.signer}`));
+    for (const s of ["okta:xmlsec1", "okta:samlify", "entra:xmlsec1", "entra:samlify", "google:xmlsec1", "google:samlify", "adfs:xmlsec1", "adfs:samlify"]) expect(signers).toContain(s);
+    const refused = manifest.fixtures.filter((f) => !f.result.ok).length;
+    expect(refused).toBeGreaterThan(manifest.fixtures.length - refused);
+  });
+});
+
+describe("what the SP side receives", () => {
+  it("Okta (response + assertion signed): full assertion, InResponseTo, session index, replay deadline", async () => {
+    const r = await run("okta/response-and-assertion-signed.xmlsec1.xml");
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.assertion).toEqual({
+      id: "_assert_okta_ok",
+      issuer: "http://www.okta.com/exk1fixture0okta",
+      inResponseTo: "_req_okta_1",
+      nameId: "ada@acme.example",
+      nameIdFormat: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+      sessionIndex: "_session_okta",
+      // min(SubjectConfirmationData NotOnOrAfter = clock + 300 s, Conditions NotOnOrAfter = clock + 3600 s)
+      notOnOrAfter: Date.parse(manifest.clock) + 300_000,
+      attributes: { email: ["ada@acme.example"], firstName: ["Ada"], lastName: ["Lovelace"], groups: ["Engineering", "Admins"] },
+    });
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r); // plain JSON: crosses ctx.runAction unchanged
+  });
+
+  it("Entra ID (assertion only signed, default namespace): claim URIs and multi-valued groups", async () => {
+    const r = await run("entra/assertion-signed.samlify.xml");
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.assertion.attributes["http://schemas.microsoft.com/identity/claims/objectidentifier"]).toEqual(["9f0c1b2a-3d4e-4f50-8a6b-7c8d9e0f1a2b"]);
+    expect(r.assertion.attributes["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"]).toEqual(["grace@contoso.example"]);
+    expect(r.assertion.attributes["http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"]).toHaveLength(2);
+    expect(r.assertion.issuer).toBe("https://sts.windows.net/11111111-2222-3333-4444-555555555555/");
+  });
+
+  it("IdP-initiated (allowed): inResponseTo is null", async () => {
+    const r = await run("okta/idp-initiated.xmlsec1.xml");
+    expect(r).toMatchObject({ ok: true, assertion: { inResponseTo: null } });
+  });
+
+  it("a solicited response is accepted when IdP-initiated is also allowed, and keeps its InResponseTo", async () => {
+    const r = await run("okta/response-and-assertion-signed.xmlsec1.xml", { allowIdpInitiated: true });
+    expect(r).toMatchObject({ ok: true, assertion: { inResponseTo: "_req_okta_1" } });
+  });
+
+  it("same response twice gives the same assertion id and deadline (the caller's replay key is stable)", async () => {
+    const a = await run("entra/assertion-signed.xmlsec1.xml");
+    const b = await run("entra/assertion-signed.xmlsec1.xml");
+    expect(a.ok && b.ok && a.assertion.id === b.assertion.id && a.assertion.notOnOrAfter === b.assertion.notOnOrAfter).toBe(true);
+  });
+
+  it("ADFS encrypted assertion: decrypts with old or new SP key during rotation", async () => {
+    expect(await run("adfs/encrypted-aes128gcm.xmlsec1.xml", { decryptionKeys: ["sp-enc-new", "sp-enc-old"] })).toMatchObject({ ok: true });
+    expect(await run("adfs/encrypted-aes256cbc.xmlsec1.xml", { decryptionKeys: ["sp-enc-new", "sp-enc-old"] })).toMatchObject({ ok: true });
+    const r = await run("adfs/encrypted-aes256cbc.xmlsec1.xml");
+    expect(r).toMatchObject({ ok: true, assertion: { nameId: "CONTOSO\\barbara", nameIdFormat: "urn:oasis:names:tc:SAML:2.0:nameid-format:transient" } });
+  });
+
+  it("the response base64 may be line-wrapped (76 columns, CRLF) as some IdPs post it", async () => {
+    const wrapped = b64(xmlOf("okta/response-and-assertion-signed.xmlsec1.xml")).replace(/.{76}/g, "$&\r\n");
+    const f = fixture("okta/response-and-assertion-signed.xmlsec1.xml");
+    expect(await validateSamlResponse({ samlResponse: wrapped, now: NOW, expected: expectedFor(f.shape) })).toMatchObject({ ok: true });
+  });
+});
+
+describe("clock (injected now, skew default 180 s)", () => {
+  const file = "okta/response-and-assertion-signed.xmlsec1.xml";
+  const clock = Date.parse(manifest.clock);
+  it("accepts within the skew after SubjectConfirmationData NotOnOrAfter", async () => {
+    expect(await run(file, {}, clock + 300_000 + 179_000)).toMatchObject({ ok: true });
+  });
+  it("refuses past NotOnOrAfter + skew: expired", async () => {
+    expect(await run(file, {}, clock + 300_000 + 180_000)).toMatchObject({ ok: false, code: "expired" });
+  });
+  it("refuses with skew 0 right at NotOnOrAfter: expired", async () => {
+    expect(await run(file, { clockSkewSec: 0 }, clock + 300_000)).toMatchObject({ ok: false, code: "expired" });
+  });
+  it("refuses before Conditions NotBefore - skew: not_yet_valid", async () => {
+    expect(await run(file, {}, clock - 300_000 - 181_000)).toMatchObject({ ok: false, code: "not_yet_valid" });
+  });
+  it("accepts just inside NotBefore - skew", async () => {
+    expect(await run(file, {}, clock - 300_000 - 179_000)).toMatchObject({ ok: true });
+  });
+});
+
+describe("never throws, always a closed-set code", () => {
+  it("arbitrary strings", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 400 }), async (s) => {
+        const r = await validateSamlResponse({ samlResponse: s, now: NOW, expected: expectedFor("okta") });
+        expect(r.ok).toBe(false);
+        if (!r.ok) expect(SAML_ERROR_CODES).toContain(r.code);
+      }),
+      { numRuns: 150 },
+    );
+  });
+  it("arbitrary XML-ish text, base64-encoded", async () => {
+    const xmlish = fc.array(fc.constantFrom("<", ">", "/", "samlp:Response", " ID=\"a\"", "<!--", "-->", "<![CDATA[", "]]>", "&amp;", "&", "x", "\"", "=", "xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\""), { maxLength: 60 });
+    await fc.assert(
+      fc.asyncProperty(xmlish, async (parts) => {
+        const r = await validateSamlResponse({ samlResponse: b64(parts.join("")), now: NOW, expected: expectedFor("okta") });
+        expect(r.ok).toBe(false);
+        if (!r.ok) expect(SAML_ERROR_CODES).toContain(r.code);
+      }),
+      { numRuns: 150 },
+    );
+  });
+  it("bad configuration is invalid_configuration, not a throw", async () => {
+    const samlResponse = b64(xmlOf("okta/response-and-assertion-signed.xmlsec1.xml"));
+    expect(await validateSamlResponse({ samlResponse, now: NOW, expected: { ...expectedFor("okta"), idpCertificates: [] } })).toMatchObject({ ok: false, code: "invalid_configuration" });
+    expect(await validateSamlResponse({ samlResponse, now: NOW, expected: { ...expectedFor("okta"), idpCertificates: ["not a cert"] } })).toMatchObject({ ok: false, code: "invalid_configuration" });
+    expect(await validateSamlResponse({ samlResponse, now: Number.NaN, expected: expectedFor("okta") })).toMatchObject({ ok: false, code: "invalid_configuration" });
+    expect(await validateSamlResponse(null as never)).toMatchObject({ ok: false, code: "invalid_configuration" });
+  });
+  it("bare base64 certificates (no PEM armour) are accepted as configuration", async () => {
+    const exp = expectedFor("okta");
+    exp.idpCertificates = exp.idpCertificates.map((c) => c.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""));
+    expect(await validateSamlResponse({ samlResponse: b64(xmlOf("okta/response-and-assertion-signed.xmlsec1.xml")), now: NOW, expected: exp })).toMatchObject({ ok: true });
+  });
+});
