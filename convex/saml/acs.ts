@@ -30,11 +30,11 @@ export const load = internalQuery({
     if (requestIds.length === 0) {
       const live = await ctx.db
         .query("samlRequests")
-        .withIndex("by_expiresAt", (q) => q.gt("expiresAt", now))
+        .withIndex("by_connectionId_and_expiresAt", (q) => q.eq("connectionId", connection._id).gt("expiresAt", now))
         .order("desc")
-        .take(500);
+        .take(MAX_PENDING * 2);
       requestIds = live
-        .filter((r) => r.connectionId === connection._id && r.usedAt === undefined)
+        .filter((r) => r.usedAt === undefined)
         .slice(0, MAX_PENDING)
         .map((r) => r.requestId);
     }

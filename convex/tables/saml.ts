@@ -14,6 +14,7 @@ export const samlTables = {
   })
     .index("by_relayState", ["relayState"])
     .index("by_connectionId_and_requestId", ["connectionId", "requestId"])
+    .index("by_connectionId_and_expiresAt", ["connectionId", "expiresAt"])
     .index("by_expiresAt", ["expiresAt"]),
 
   /** Assertion IDs already consumed, kept until their NotOnOrAfter (+ skew): the replay cache. */
