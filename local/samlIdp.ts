@@ -9,6 +9,7 @@
 //   GET  {base}/slo       SP-initiated LogoutRequest       → signed LogoutResponse back to the SP (Redirect)
 import { generateKeyPairSync, sign as nodeSign, randomBytes } from "node:crypto";
 import * as samlify from "samlify";
+import { SignedXml } from "xml-crypto";
 import { DOMParser } from "@xmldom/xmldom";
 import { assembleCertificate, tbsCertificate, importRsaSigningKey } from "../src/saml/x509";
 import { buildRedirectUrl, decodeRedirect } from "../src/saml/redirectBinding";
@@ -60,6 +61,8 @@ export interface TestSamlIdp {
   handle(req: Request): Promise<Response | null>;
   /** A signed SAMLResponse (base64), as the form would post it. */
   respond(o: RespondOptions): Promise<string>;
+  /** An IdP-initiated LogoutRequest for the HTTP-POST binding: base64 of the XML with an enveloped signature. */
+  logoutRequestPost(o: { spSloUrl: string; nameId: string; sessionIndex?: string; now?: number; signatureAlgorithm?: string; digestAlgorithm?: string }): string;
   /** An IdP-initiated LogoutRequest URL, signed (HTTP-Redirect), for the SP's SLO endpoint. */
   logoutRequestUrl(o: { spSloUrl: string; nameId: string; sessionIndex?: string; now?: number; relayState?: string }): Promise<string>;
 }
@@ -195,6 +198,30 @@ export function createTestSamlIdp(opts: {
     });
   }
 
+  function logoutRequestPost(o: { spSloUrl: string; nameId: string; sessionIndex?: string; now?: number; signatureAlgorithm?: string; digestAlgorithm?: string }) {
+    const xml = buildLogoutRequest({
+      id: "_" + randomBytes(20).toString("hex"),
+      now: o.now ?? Date.now(),
+      destination: o.spSloUrl,
+      issuer: entityId,
+      nameId: o.nameId,
+      nameIdFormat: EMAIL_FMT,
+      sessionIndex: o.sessionIndex,
+    });
+    const sig = new SignedXml({
+      privateKey: privateKeyPem,
+      canonicalizationAlgorithm: "http://www.w3.org/2001/10/xml-exc-c14n#",
+      signatureAlgorithm: o.signatureAlgorithm ?? RSA_SHA256,
+    });
+    sig.addReference({
+      xpath: "/*",
+      transforms: ["http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"],
+      digestAlgorithm: o.digestAlgorithm ?? "http://www.w3.org/2001/04/xmlenc#sha256",
+    });
+    sig.computeSignature(xml, { prefix: "ds", location: { reference: "/*/*[local-name(.)='Issuer']", action: "after" } });
+    return Buffer.from(sig.getSignedXml()).toString("base64");
+  }
+
   function loginForm(samlRequestXml: string, relayState: string | null, error?: string): Response {
     let req: ReturnType<typeof parseAuthnRequest>;
     try {
@@ -296,5 +323,5 @@ export function createTestSamlIdp(opts: {
     return null;
   }
 
-  return { entityId, metadataXml, certificate, privateKeyPem, handle, respond, logoutRequestUrl };
+  return { entityId, metadataXml, certificate, privateKeyPem, handle, respond, logoutRequestUrl, logoutRequestPost };
 }

@@ -38,6 +38,7 @@ import type * as saml_node from "../saml/node.js";
 import type * as saml_requests from "../saml/requests.js";
 import type * as saml_slo from "../saml/slo.js";
 import type * as saml_sloHttp from "../saml/sloHttp.js";
+import type * as saml_sloNode from "../saml/sloNode.js";
 import type * as saml_start from "../saml/start.js";
 import type * as signin from "../signin.js";
 import type * as sso_authorize from "../sso/authorize.js";
@@ -79,6 +80,7 @@ declare const fullApi: ApiFromModules<{
   "saml/requests": typeof saml_requests;
   "saml/slo": typeof saml_slo;
   "saml/sloHttp": typeof saml_sloHttp;
+  "saml/sloNode": typeof saml_sloNode;
   "saml/start": typeof saml_start;
   signin: typeof signin;
   "sso/authorize": typeof sso_authorize;

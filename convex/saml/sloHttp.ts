@@ -1,6 +1,6 @@
-// SLO over HTTP. Inbound messages must be signed (HTTP-Redirect query signature, SAML Bindings §3.4.4.1);
-// unsigned or wrongly signed ones are refused with a trace. HTTP-POST logout messages are refused for now
-// (their enveloped XML signature needs the node action; see docs/saml.md).
+// SLO over HTTP. Inbound messages must be signed — HTTP-Redirect query signature (SAML Bindings §3.4.4.1) or
+// HTTP-POST enveloped XML signature (§3.5.4, checked in the sloNode action); unsigned or wrongly signed ones are
+// refused with a trace.
 import { ConvexError } from "convex/values";
 import type { ActionCtx } from "../_generated/server";
 import type { Id } from "../_generated/dataModel";
@@ -8,7 +8,7 @@ import { internal } from "../_generated/api";
 import { errorPage, htmlPage } from "../lib/pages";
 import { openSecret, sha256b64url } from "../lib/crypto";
 import { readBodyCapped } from "../lib/http";
-import { buildLogoutRequest, buildLogoutResponse, parseLogoutMessage, MessageError, STATUS } from "../../src/saml/messages";
+import { buildLogoutRequest, buildLogoutResponse, parseLogoutMessage, MessageError, STATUS, type ParsedLogoutRequest, type ParsedLogoutResponse } from "../../src/saml/messages";
 import { buildRedirectUrl, verifyRedirect, RedirectBindingError } from "../../src/saml/redirectBinding";
 import { importRsaSigningKey } from "../../src/saml/x509";
 import { newSamlId } from "../../src/saml/encoding";
@@ -39,20 +39,43 @@ export async function sloEndpoint(ctx: ActionCtx, request: Request, connection: 
   const { connectionId, groupId } = cfg;
   try {
     if (!cfg.enabled) throw new SloFailure("slo_disabled", "SLO is off for this connection");
-    if (request.method !== "GET") {
-      throw new SloFailure("slo_unsigned", "HTTP-POST logout messages are not accepted; configure the IdP for HTTP-Redirect");
-    }
-    const rawQuery = new URL(request.url).search;
-    let msg;
-    try {
-      const d = await verifyRedirect(rawQuery, cfg.idpCertificates, { allowSha1: cfg.allowSha1 });
-      msg = { ...parseLogoutMessage(d.xml), relayState: d.relayState };
-    } catch (e) {
-      if (e instanceof RedirectBindingError) {
-        throw new SloFailure(e.code === "redirect_unsigned" ? "slo_unsigned" : e.code === "redirect_malformed" ? "slo_malformed" : "slo_bad_signature", e.message);
+    let msg: (ParsedLogoutRequest | ParsedLogoutResponse) & { relayState: string | null };
+    if (request.method === "GET") {
+      // HTTP-Redirect: detached query signature, verified in this runtime (WebCrypto).
+      try {
+        const d = await verifyRedirect(new URL(request.url).search, cfg.idpCertificates, { allowSha1: cfg.allowSha1 });
+        msg = { ...parseLogoutMessage(d.xml), relayState: d.relayState };
+      } catch (e) {
+        if (e instanceof RedirectBindingError) {
+          throw new SloFailure(e.code === "redirect_unsigned" ? "slo_unsigned" : e.code === "redirect_malformed" ? "slo_malformed" : "slo_bad_signature", e.message);
+        }
+        if (e instanceof MessageError) throw new SloFailure("slo_malformed", e.message);
+        throw e;
       }
-      if (e instanceof MessageError) throw new SloFailure("slo_malformed", e.message);
-      throw e;
+    } else {
+      // HTTP-POST: enveloped XML signature, verified by the node action; we parse only the signed XML it returns.
+      const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      const body = await readBodyCapped(request, 128 * 1024);
+      if (body === null || type !== "application/x-www-form-urlencoded") throw new SloFailure("slo_malformed", "not a urlencoded form under 128 KiB");
+      const form = new URLSearchParams(body);
+      const reqs = form.getAll("SAMLRequest");
+      const resps = form.getAll("SAMLResponse");
+      if (reqs.length + resps.length !== 1 || form.getAll("RelayState").length > 1) {
+        throw new SloFailure("slo_malformed", "exactly one SAMLRequest or SAMLResponse is required");
+      }
+      const v = await ctx.runAction(internal.saml.sloNode.verifyPostLogoutMessage, {
+        message: (reqs[0] ?? resps[0])!,
+        certificates: cfg.idpCertificates,
+        allowSha1: cfg.allowSha1,
+      });
+      if (!v.ok) throw new SloFailure(v.code, v.detail);
+      try {
+        msg = { ...parseLogoutMessage(v.xml), relayState: form.get("RelayState") };
+      } catch (e) {
+        if (e instanceof MessageError) throw new SloFailure("slo_malformed", e.message);
+        throw e;
+      }
+      if ((reqs.length === 1) !== (msg.kind === "LogoutRequest")) throw new SloFailure("slo_malformed", "parameter does not match the message kind");
     }
     if (msg.issuer !== cfg.idpEntityId) throw new SloFailure("slo_issuer_mismatch", "Issuer is not the connection's IdP");
     if (msg.destination !== null && msg.destination !== cfg.sloUrl) {

@@ -104,11 +104,45 @@ describe("IdP-initiated SLO", () => {
     await expectTracedFailure(t, await t.fetch(`/sso/saml/${connectionId}/slo${u.search}`), "slo_destination_mismatch", before);
   });
 
-  it("POST-binding logout messages are refused (signature must be checked; Redirect only)", async () => {
+  it("HTTP-POST binding: an enveloped-signed LogoutRequest revokes the session", async () => {
+    const { refreshToken } = await signedIn("_sess-p");
+    const SAMLRequest = idp.logoutRequestPost({ spSloUrl: sloUrl(), nameId: "ada@acme.example", sessionIndex: "_sess-p" });
+    const res = await t.fetch(`/sso/saml/${connectionId}/slo`, { ...form({ SAMLRequest, RelayState: "p-rs" }), redirect: "manual" });
+    expect(res.status).toBe(302);
+    expect(await liveSessions()).toBe(0);
+    expect((await refresh(t, refreshToken)).status).toBe(400);
+  });
+
+  it("HTTP-POST binding: unsigned → slo_unsigned; other key, SHA-1, or a wrapped message → slo_bad_signature", async () => {
     await signedIn();
-    const before = await snapshot(t);
-    const res = await t.fetch(`/sso/saml/${connectionId}/slo`, form({ SAMLRequest: "PHg+" }));
-    await expectTracedFailure(t, res, "slo_unsigned", before);
+    const unsigned = Buffer.from(
+      Buffer.from(idp.logoutRequestPost({ spSloUrl: sloUrl(), nameId: "ada@acme.example" }), "base64").toString().replace(/<ds:Signature[\s\S]*<\/ds:Signature>/, ""),
+    ).toString("base64");
+    let before = await snapshot(t);
+    await expectTracedFailure(t, await t.fetch(`/sso/saml/${connectionId}/slo`, form({ SAMLRequest: unsigned })), "slo_unsigned", before);
+
+    const evil = createTestSamlIdp({ baseUrl: IDP_BASE });
+    before = await snapshot(t);
+    const forged = evil.logoutRequestPost({ spSloUrl: sloUrl(), nameId: "ada@acme.example" });
+    await expectTracedFailure(t, await t.fetch(`/sso/saml/${connectionId}/slo`, form({ SAMLRequest: forged })), "slo_bad_signature", before);
+
+    before = await snapshot(t);
+    const sha1 = idp.logoutRequestPost({
+      spSloUrl: sloUrl(),
+      nameId: "ada@acme.example",
+      signatureAlgorithm: "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+      digestAlgorithm: "http://www.w3.org/2000/09/xmldsig#sha1",
+    });
+    await expectTracedFailure(t, await t.fetch(`/sso/saml/${connectionId}/slo`, form({ SAMLRequest: sha1 })), "slo_bad_signature", before);
+
+    // Wrapping: a new, unsigned LogoutRequest for another user that carries the genuine signed one inside.
+    const genuine = Buffer.from(idp.logoutRequestPost({ spSloUrl: sloUrl(), nameId: "someone@else.example" }), "base64").toString();
+    const wrapped = genuine
+      .replace(/ ID="[^"]+"/, ' ID="_attacker"')
+      .replace("someone@else.example</saml:NameID>", "ada@acme.example</saml:NameID><samlp:Extensions>" + genuine.replace(/^<\?xml[^>]*>/, "") + "</samlp:Extensions>");
+    before = await snapshot(t);
+    await expectTracedFailure(t, await t.fetch(`/sso/saml/${connectionId}/slo`, form({ SAMLRequest: Buffer.from(wrapped).toString("base64") })), "slo_bad_signature", before);
+    expect(await liveSessions()).toBe(1);
   });
 
   it("SLO off for the connection: slo_disabled", async () => {
