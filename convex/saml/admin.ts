@@ -35,6 +35,23 @@ function validated(config: unknown): SamlConfig {
   }
 }
 
+/**
+ * Checks that need the database: IdP-initiated login names an existing app, and its login-initiation URL is on
+ * the origin of one of that app's redirect URIs (so an unsolicited response can only send people to the app).
+ */
+async function checkReferences(ctx: MutationCtx, config: SamlConfig) {
+  const ii = config.idpInitiated;
+  if (!ii.enabled || !ii.appClientId || !ii.initiateLoginUri) return;
+  const app = await ctx.db.query("apps").withIndex("by_clientId", (q) => q.eq("clientId", ii.appClientId!)).unique();
+  const bad = (path: string, message: string) =>
+    new ConvexError({ kind: "SamlConfigError", path, message: `${path}: ${message}`, issues: [{ path, message }] });
+  if (!app) throw bad("idpInitiated.appClientId", "no app with this client_id");
+  const origin = new URL(ii.initiateLoginUri).origin;
+  if (!app.redirectUris.some((u) => new URL(u).origin === origin)) {
+    throw bad("idpInitiated.initiateLoginUri", "must be on the origin of one of the app's redirect URIs");
+  }
+}
+
 function metadataFailure(e: unknown): never {
   if (e instanceof MetadataError || e instanceof FetchGuardError) {
     throw new ConvexError({ kind: "SamlMetadataError", code: e.code, message: e.message });
@@ -102,6 +119,7 @@ export const insertConnection = internalMutation({
   returns: v.id("connections"),
   handler: async (ctx, a) => {
     const config = validated(a.config);
+    await checkReferences(ctx, config);
     if (!(await ctx.db.get(a.groupId))) throw new ConvexError({ kind: "SamlConfigError", path: "groupId", message: "groupId: no such group" });
     const now = Date.now();
     const connectionId = await ctx.db.insert("connections", {
@@ -137,6 +155,7 @@ export const updateConnection = internalMutation({
     const patch: Record<string, unknown> = { updatedAt: Date.now() };
     if (a.config !== undefined) {
       const config = validated(a.config);
+      await checkReferences(ctx, config);
       const before = (c.config?.idp?.certificates ?? []) as string[];
       await recordCertChanges(ctx, c._id, c.groupId, before, config.idp.certificates, a.source ?? "admin");
       patch.config = config;

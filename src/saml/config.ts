@@ -144,12 +144,16 @@ export const samlConfigSchema = z.strictObject({
   idpInitiated: z
     .strictObject({
       enabled: z.boolean().default(false),
-      appId: z.string().min(1).max(64).optional(),
+      /** The default app's client_id; the login-initiation URL must be on the origin of one of its redirect URIs. */
+      appClientId: z.string().min(1).max(128).optional(),
       initiateLoginUri: browserUrl.optional(),
     })
     .superRefine((v, ctx) => {
       if (v.enabled && !v.initiateLoginUri) {
         ctx.addIssue({ code: "custom", path: ["initiateLoginUri"], message: "is required when enabled" });
+      }
+      if (v.enabled && !v.appClientId) {
+        ctx.addIssue({ code: "custom", path: ["appClientId"], message: "is required when enabled" });
       }
     })
     .default({ enabled: false }),

@@ -211,12 +211,25 @@ describe("ACS refusals (trace code, nothing else written)", () => {
 });
 
 describe("IdP-initiated, opt-in", () => {
+  it("config: enabling needs the app, and a login-initiation URL on that app's origin", async () => {
+    const cfg = await t.run(async (ctx) => (await ctx.db.get(connectionId))!.config);
+    const attempt = (idpInitiated: unknown) =>
+      t.mutation(internal.saml.admin.updateConnection, { connectionId, config: { ...cfg, idpInitiated } }).then(
+        () => "ok",
+        (e) => String(e.data?.path ?? e.message),
+      );
+    expect(await attempt({ enabled: true, initiateLoginUri: "https://app.example.test/login" })).toBe("idpInitiated.appClientId");
+    expect(await attempt({ enabled: true, appClientId: "nope", initiateLoginUri: "https://app.example.test/login" })).toBe("idpInitiated.appClientId");
+    expect(await attempt({ enabled: true, appClientId: APP.clientId, initiateLoginUri: "https://evil.example/login" })).toBe("idpInitiated.initiateLoginUri");
+    expect(await attempt({ enabled: true, appClientId: APP.clientId, initiateLoginUri: "https://app.example.test/login" })).toBe("ok");
+  });
+
   it("when enabled: sends the browser to the app's login-initiation URL (no session minted), replay-protected", async () => {
     await t.mutation(internal.saml.admin.updateConnection, {
       connectionId,
       config: {
         ...(await t.run(async (ctx) => (await ctx.db.get(connectionId))!.config)),
-        idpInitiated: { enabled: true, initiateLoginUri: "https://app.example.test/login" },
+        idpInitiated: { enabled: true, appClientId: APP.clientId, initiateLoginUri: "https://app.example.test/login" },
       },
     });
     const s = await startLogin(t, connectionId);

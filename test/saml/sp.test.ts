@@ -60,7 +60,8 @@ describe("connection config validation", () => {
     ["skew too large", (c) => (c.security = { clockSkewSec: 3600 }), "security.clockSkewSec", /./],
     ["unknown field (typo of a dangerous switch)", (c) => (c.security = { allowSha1: true }), "security", /unknown field.*allowSha1/],
     ["unknown preset", (c) => (c.mapping = { preset: "auth0" }), "mapping.preset", /./],
-    ["IdP-initiated on without initiateLoginUri", (c) => (c.idpInitiated = { enabled: true }), "idpInitiated.initiateLoginUri", /required/],
+    ["IdP-initiated on without initiateLoginUri", (c) => (c.idpInitiated = { enabled: true, appClientId: "a" }), "idpInitiated.initiateLoginUri", /required/],
+    ["IdP-initiated on without the app", (c) => (c.idpInitiated = { enabled: true, initiateLoginUri: "https://app/x" }), "idpInitiated.appClientId", /required/],
     ["signing without a Redirect endpoint", (c) => {
       c.idp.ssoUrls = { post: "https://idp.example/sso" };
       c.sp = { signAuthnRequests: true };
