@@ -48,6 +48,8 @@ export interface RespondOptions {
   assertionId?: string;
   /** Override the Audience (tests: wrong audience). */
   audience?: string;
+  /** Extra attributes (e.g. Entra claim URIs), sent after email / name / groups. */
+  attributes?: Record<string, string[]>;
   /** Encrypt the (signed) assertion to this SP encryption certificate (base64 DER), RSA-OAEP + AES-256-CBC. */
   encryptTo?: string;
 }
@@ -160,6 +162,7 @@ export function createTestSamlIdp(opts: {
     attr("email", [o.user.email]);
     if (o.user.name) attr("name", [o.user.name]);
     if (o.user.groups?.length) attr("groups", o.user.groups);
+    for (const [name, values] of Object.entries(o.attributes ?? {})) attr(name, values);
     const xml =
       `<samlp:Response xmlns:samlp="${NS_P}" xmlns:saml="${NS_A}" ID="${id}" Version="2.0" IssueInstant="${samlInstant(now)}" ` +
       `Destination="${x(o.acsUrl)}"${irt}><saml:Issuer>${x(entityId)}</saml:Issuer>` +

@@ -278,3 +278,60 @@ describe("AuthnRequest bindings through /sso/authorize", () => {
     expect(await idpPage!.text()).toContain('name="groups"');
   });
 });
+
+describe("presets through the ACS", () => {
+  it("Entra preset: subject = objectidentifier (stable across a UPN/email change), groups claim → role rule", async () => {
+    const t2 = newGateway();
+    t = t2;
+    const { connectionId: entraId } = await setupSaml(t2, { config: { mapping: { preset: "entra" } } });
+    await t2.mutation(internal.saml.admin.updateConnection, { connectionId: entraId, roleRules: [{ value: "5f0c-admins-object-id", role: "admin" }] });
+    connectionId = entraId;
+    const claims = (email: string) => ({
+      "http://schemas.microsoft.com/identity/claims/objectidentifier": ["0b1c2d3e-oid"],
+      "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress": [email],
+      "http://schemas.microsoft.com/identity/claims/displayname": ["Ada L."],
+      "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups": ["5f0c-admins-object-id", "other"],
+    });
+    const login = async (email: string) => {
+      const s = await startLogin(t2, entraId);
+      const samlResponse = await idp.respond({ acsUrl: s.acsUrl, spEntityId: s.spEntityId, inResponseTo: s.requestId, user: { email }, attributes: claims(email) });
+      const res = await postAcs(t2, entraId, { SAMLResponse: samlResponse, RelayState: s.relayState });
+      expect(res.status).toBe(302);
+      const tok = await (await exchange(t2, new URL(res.headers.get("location")!).searchParams.get("code")!, s.verifier)).json();
+      return decodeJwt(tok.access_token);
+    };
+    const first = await login("ada@contoso.example");
+    expect(first).toMatchObject({ role: "admin", name: "Ada L.", email: "ada@contoso.example" });
+    const renamed = await login("ada.lovelace@contoso.example");
+    expect(renamed.sub).toBe(first.sub); // same user: the subject is the object ID, not the email
+    const identities = await t2.run((ctx) => ctx.db.query("identities").collect());
+    expect(identities.map((i) => i.subject)).toEqual(["0b1c2d3e-oid"]);
+  });
+
+  it("Entra preset without objectidentifier: subject_missing, nothing written", async () => {
+    const t2 = newGateway();
+    t = t2;
+    const { connectionId: entraId } = await setupSaml(t2, { config: { mapping: { preset: "entra" } } });
+    const s = await startLogin(t2, entraId);
+    const samlResponse = await idp.respond({ acsUrl: s.acsUrl, spEntityId: s.spEntityId, inResponseTo: s.requestId, user: ADA });
+    const before = await snapshot(t2);
+    await expectTracedFailure(t2, await postAcs(t2, entraId, { SAMLResponse: samlResponse, RelayState: s.relayState }), "subject_missing", before);
+  });
+});
+
+describe("start failures", () => {
+  it("signing required but no SP signing key: error page with a trace, no pending SAML request stored", async () => {
+    const cfg = await t.run(async (ctx) => (await ctx.db.get(connectionId))!.config);
+    await t.mutation(internal.saml.admin.updateConnection, { connectionId, config: { ...cfg, sp: { ...cfg.sp, signAuthnRequests: true } } });
+    await t.run(async (ctx) => {
+      for (const k of await ctx.db.query("samlSpKeys").collect()) if (k.use === "signing") await ctx.db.delete(k._id);
+    });
+    const { challenge } = await pkcePair();
+    const q = new URLSearchParams({ client_id: APP.clientId, redirect_uri: APP.redirectUri, state: "s", code_challenge: challenge, code_challenge_method: "S256", connection: connectionId });
+    const res = await t.fetch(`/sso/authorize?${q}`);
+    expect(res.status).toBe(400);
+    const ref = /<code id="ref">([^<]+)</.exec(await res.text())![1]!;
+    expect((await t.query(internal.traces.byRef, { ref }))?.code).toBe("sp_key_unavailable");
+    expect(await t.run((ctx) => ctx.db.query("samlRequests").collect())).toHaveLength(0);
+  });
+});

@@ -220,3 +220,26 @@ describe("SP metadata route and seeding", () => {
     expect(data).toMatchObject({ kind: "SamlConfigError", path: "groupSlug" });
   });
 });
+
+describe("sweep", () => {
+  it("deletes expired pending requests, replay entries and logout rows; keeps live ones", async () => {
+    const id = await t.action(internal.saml.admin.createConnection, { groupId, name: "X", idpMetadataXml: idp.metadataXml });
+    const now = Date.now();
+    await t.run(async (ctx) => {
+      const app = (await ctx.db.query("apps").first())!;
+      const ar = await ctx.db.insert("authRequests", { appId: app._id, redirectUri: "https://a/cb", codeChallenge: "x".repeat(43), groupId, expiresAt: now + 60_000 });
+      for (const expiresAt of [now - 1000, now + 60_000]) {
+        await ctx.db.insert("samlRequests", { connectionId: id, requestId: `_r${expiresAt}`, authRequestId: ar, relayState: `rs${expiresAt}`, expiresAt });
+        await ctx.db.insert("samlSeenAssertions", { connectionId: id, assertionId: `_a${expiresAt}`, expiresAt, at: now });
+        await ctx.db.insert("samlLogoutRequests", { connectionId: id, requestId: `_l${expiresAt}`, expiresAt });
+      }
+    });
+    await t.mutation(internal.saml.cron.sweep, {});
+    const left = await t.run(async (ctx) => ({
+      r: (await ctx.db.query("samlRequests").collect()).map((x) => x.expiresAt),
+      a: (await ctx.db.query("samlSeenAssertions").collect()).map((x) => x.expiresAt),
+      l: (await ctx.db.query("samlLogoutRequests").collect()).map((x) => x.expiresAt),
+    }));
+    expect(left).toEqual({ r: [now + 60_000], a: [now + 60_000], l: [now + 60_000] });
+  });
+});
