@@ -17,6 +17,7 @@ export const begin = internalMutation({
     spEntityId: v.string(),
     nameIdFormat: v.optional(v.string()),
     forceAuthn: v.boolean(),
+    sendLoginHint: v.boolean(),
     sealedSigningKey: v.optional(v.string()),
   }),
   handler: async (ctx, { connectionId, authRequestId }) => {
@@ -51,6 +52,7 @@ export const begin = internalMutation({
       spEntityId: ep.entityId,
       nameIdFormat: cfg.sp.nameIdFormat,
       forceAuthn: cfg.sp.forceAuthn,
+      sendLoginHint: cfg.sp.sendLoginHint,
       sealedSigningKey: signingKey?.sealedPrivateKey,
     };
   },

@@ -12,7 +12,9 @@ import { importRsaSigningKey } from "../../src/saml/x509";
 import { bytesToB64, utf8 } from "../../src/saml/encoding";
 import { publicMessage } from "../../src/saml/spErrors";
 
-export const startSamlLogin: LoginStarter = async (ctx, { connection, authRequestId }) => {
+const EMAIL = /^[^\s@<>]{1,64}@[^\s@<>]{1,255}$/;
+
+export const startSamlLogin: LoginStarter = async (ctx, { connection, authRequestId, loginHint }) => {
   try {
     const r = await ctx.runMutation(internal.saml.requests.begin, { connectionId: connection._id, authRequestId });
     const xml = buildAuthnRequest({
@@ -23,6 +25,7 @@ export const startSamlLogin: LoginStarter = async (ctx, { connection, authReques
       spEntityId: r.spEntityId,
       nameIdFormat: r.nameIdFormat,
       forceAuthn: r.forceAuthn,
+      loginHint: r.sendLoginHint && loginHint && EMAIL.test(loginHint) ? loginHint : undefined,
     });
     if (r.binding === "redirect") {
       let signingKey: CryptoKey | undefined;

@@ -98,8 +98,11 @@ export const samlConfigSchema = z.strictObject({
       /** Publish our encryption certificate so the IdP can encrypt assertions. */
       encryptAssertions: z.boolean().default(false),
       forceAuthn: z.boolean().default(false),
+      /** Pass /sso/authorize's login_hint (an email) to the IdP as the AuthnRequest Subject. Off by default:
+       *  some IdPs refuse requests that carry a Subject. */
+      sendLoginHint: z.boolean().default(false),
     })
-    .default({ signAuthnRequests: false, binding: "auto", encryptAssertions: false, forceAuthn: false }),
+    .default({ signAuthnRequests: false, binding: "auto", encryptAssertions: false, forceAuthn: false, sendLoginHint: false }),
   mapping: z
     .strictObject({
       preset: z.enum(PRESETS),

@@ -11,10 +11,15 @@ export interface AuthnRequestInput {
   spEntityId: string;
   nameIdFormat?: string | undefined;
   forceAuthn?: boolean | undefined;
+  /** Sent as <saml:Subject><saml:NameID> (SAML Core §3.4.1): the IdP may pre-fill its login form with it. */
+  loginHint?: string | undefined;
 }
 
 export function buildAuthnRequest(r: AuthnRequestInput): string {
   const force = r.forceAuthn ? ` ForceAuthn="true"` : "";
+  const subject = r.loginHint
+    ? `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${x(r.loginHint)}</saml:NameID></saml:Subject>`
+    : "";
   const policy = r.nameIdFormat
     ? `<samlp:NameIDPolicy Format="${x(r.nameIdFormat)}" AllowCreate="true"/>`
     : `<samlp:NameIDPolicy AllowCreate="true"/>`;
@@ -22,7 +27,7 @@ export function buildAuthnRequest(r: AuthnRequestInput): string {
     `<samlp:AuthnRequest xmlns:samlp="${NS.samlp}" xmlns:saml="${NS.saml}" ID="${x(r.id)}" Version="2.0" ` +
     `IssueInstant="${samlInstant(r.now)}" Destination="${x(r.destination)}" ` +
     `AssertionConsumerServiceURL="${x(r.acsUrl)}" ProtocolBinding="${BINDINGS.post}"${force}>` +
-    `<saml:Issuer>${x(r.spEntityId)}</saml:Issuer>${policy}</samlp:AuthnRequest>`
+    `<saml:Issuer>${x(r.spEntityId)}</saml:Issuer>${subject}${policy}</samlp:AuthnRequest>`
   );
 }
 

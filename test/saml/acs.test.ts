@@ -6,7 +6,7 @@ import { decodeJwt } from "jose";
 import { internal } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { APP, exchange, newGateway, pkcePair, snapshot, type TestGateway } from "../helpers";
-import { verifyRedirect } from "../../src/saml/redirectBinding";
+import { decodeRedirect, verifyRedirect } from "../../src/saml/redirectBinding";
 import { expectTracedFailure, postAcs, setupSaml, startLogin, testIdp, IDP_BASE } from "./samlFlow";
 import { createTestSamlIdp } from "../../local/samlIdp";
 
@@ -333,5 +333,26 @@ describe("start failures", () => {
     const ref = /<code id="ref">([^<]+)</.exec(await res.text())![1]!;
     expect((await t.query(internal.traces.byRef, { ref }))?.code).toBe("sp_key_unavailable");
     expect(await t.run((ctx) => ctx.db.query("samlRequests").collect())).toHaveLength(0);
+  });
+});
+
+describe("/sso/authorize picks the SAML connection", () => {
+  const authorize = async (extra: Record<string, string>) => {
+    const { challenge } = await pkcePair();
+    const q = new URLSearchParams({ client_id: APP.clientId, redirect_uri: APP.redirectUri, state: "s", code_challenge: challenge, code_challenge_method: "S256", ...extra });
+    return t.fetch(`/sso/authorize?${q}`, { redirect: "manual" });
+  };
+  it("by group slug and by email domain (login_hint); the hint reaches the IdP only when sendLoginHint is on", async () => {
+    for (const extra of [{ group: "acme" }, { login_hint: "ada@acme.example" }] as Record<string, string>[]) {
+      const res = await authorize(extra);
+      expect(res.status).toBe(302);
+      const d = await decodeRedirect(new URL(res.headers.get("location")!).search);
+      expect(d.xml).not.toContain("<saml:Subject>");
+    }
+    const cfg = await t.run(async (ctx) => (await ctx.db.get(connectionId))!.config);
+    await t.mutation(internal.saml.admin.updateConnection, { connectionId, config: { ...cfg, sp: { ...cfg.sp, sendLoginHint: true } } });
+    const res = await authorize({ login_hint: "ada@acme.example" });
+    const d = await decodeRedirect(new URL(res.headers.get("location")!).search);
+    expect(d.xml).toContain('<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">ada@acme.example</saml:NameID></saml:Subject>');
   });
 });
