@@ -14,6 +14,7 @@ import { loadLocalConfig, type LocalConfig } from "./config";
 import { demoAppPage, devSignInPage, type DemoButton } from "./demoApp";
 import { createEngine, dumpState, restoreState, saveState, type Engine } from "./engine";
 import { localPlugins, type LocalPlugin } from "./plugins";
+import "./protocols";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 

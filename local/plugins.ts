@@ -23,4 +23,9 @@ export interface LocalPlugin {
 
 export type LocalPluginFactory = (ctx: LocalPluginContext) => Promise<LocalPlugin | null>;
 
+// Registered in the order their buttons appear on the demo page.
 export const localPlugins: LocalPluginFactory[] = [];
+
+export function registerLocalPlugin(factory: LocalPluginFactory) {
+  localPlugins.push(factory);
+}

@@ -101,7 +101,7 @@ export const coreTables = {
     connectionId: v.optional(v.id("connections")),
     expiresAt: v.number(),
     usedAt: v.optional(v.number()),
-  }),
+  }).index("by_expiresAt", ["expiresAt"]),
 
   sessions: defineTable({
     userId: v.id("users"),
@@ -126,7 +126,8 @@ export const coreTables = {
     usedAt: v.optional(v.number()),
   })
     .index("by_hash", ["hash"])
-    .index("by_session", ["sessionId"]),
+    .index("by_session", ["sessionId"])
+    .index("by_expiresAt", ["expiresAt"]),
 
   authCodes: defineTable({
     hash: v.string(),
@@ -136,7 +137,9 @@ export const coreTables = {
     codeChallenge: v.string(),
     expiresAt: v.number(),
     usedAt: v.optional(v.number()),
-  }).index("by_hash", ["hash"]),
+  })
+    .index("by_hash", ["hash"])
+    .index("by_expiresAt", ["expiresAt"]),
 
   /** Audit trail and the outbound-event feed. */
   events: defineTable({

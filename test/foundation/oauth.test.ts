@@ -234,3 +234,17 @@ describe("CORS", () => {
     expect(res.headers.get("access-control-allow-origin")).toBe(APP.origin);
   });
 });
+
+describe("maintenance sweep", () => {
+  test("deletes expired requests, codes and refresh tokens, keeps live ones", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const live = await signIn(t, groupId);
+    const tok = await (await exchange(t, live.code, live.verifier)).json();
+    await signIn(t, groupId); // an unexchanged code that will expire
+    vi.setSystemTime(Date.now() + 2 * 60_000);
+    const { internal } = await import("../../convex/_generated/api");
+    const swept = await t.mutation(internal.maintenance.sweep, {});
+    expect(swept).toEqual({ authRequests: 0, authCodes: 2, refreshTokens: 0 });
+    expect((await refresh(t, tok.refresh_token)).status).toBe(200);
+  });
+});

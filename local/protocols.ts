@@ -1,0 +1,5 @@
+// The protocol plug-ins the local gateway loads (each reads its own section of the config file).
+import { registerLocalPlugin } from "./plugins";
+import { oidcLocalPlugin } from "./oidcIdp";
+
+registerLocalPlugin(oidcLocalPlugin);
