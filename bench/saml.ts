@@ -49,12 +49,6 @@ interface Case {
   responseSigned: boolean;
 }
 
-async function timeIt(fn: () => Promise<unknown>, iterations: number): Promise<number> {
-  const t0 = performance.now();
-  for (let i = 0; i < iterations; i++) await fn();
-  return (performance.now() - t0) / iterations;
-}
-
 export async function benchSaml(): Promise<Array<Record<string, string | number>>> {
   const manifest = JSON.parse(read("manifest.json")) as { connections: Record<string, { acsUrl: string; spEntityId: string; idpEntityId: string; requestIds: string[] }> };
   const now = Date.now();
@@ -94,36 +88,39 @@ export async function benchSaml(): Promise<Array<Record<string, string | number>
     const check = await ours();
     if (!check.ok) throw new Error(`bench response refused by validateSamlResponse: ${check.code} ${check.detail}`);
     await theirs();
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 20; i++) {
       await ours();
       await theirs();
     }
-    // Interleaved short rounds so that drift (GC, other processes on a shared 2-core machine) hits both
-    // sides alike; the per-round ratios' median is reported with the mean ms/op of each side.
-    const rounds = 15;
-    const per = 25;
-    const oursRounds: number[] = [];
-    const theirsRounds: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      if (r % 2 === 0) {
-        oursRounds.push(await timeIt(ours, per));
-        theirsRounds.push(await timeIt(theirs, per));
-      } else {
-        theirsRounds.push(await timeIt(theirs, per));
-        oursRounds.push(await timeIt(ours, per));
-      }
+    // Paired, alternating single operations: on a shared, loaded machine a load spike hits both sides of
+    // a pair alike. Reported: median ms/op of each side and the median of the per-pair ratios.
+    const pairs = 200;
+    const oursT: number[] = [];
+    const theirsT: number[] = [];
+    const ratios: number[] = [];
+    for (let i = 0; i < pairs; i++) {
+      const first = i % 2 === 0 ? ours : theirs;
+      const second = i % 2 === 0 ? theirs : ours;
+      const t0 = performance.now();
+      await first();
+      const t1 = performance.now();
+      await second();
+      const t2 = performance.now();
+      const [o, t] = i % 2 === 0 ? [t1 - t0, t2 - t1] : [t2 - t1, t1 - t0];
+      oursT.push(o);
+      theirsT.push(t);
+      ratios.push(o / t);
     }
-    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
-    const ratios = oursRounds.map((o, i) => o / theirsRounds[i]!).sort((a, b) => a - b);
-    const oursMs = mean(oursRounds);
-    const theirsMs = mean(theirsRounds);
-    const medianRatio = ratios[Math.floor(ratios.length / 2)]!;
+    const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+    const oursMs = median(oursT);
+    const theirsMs = median(theirsT);
+    const medianRatio = median(ratios);
     rows.push({
       bench: `saml acs validation (${c.name})`,
-      ours_ms_per_op: Number(oursMs.toFixed(3)),
-      node_saml_ms_per_op: Number(theirsMs.toFixed(3)),
-      ratio: Number(medianRatio.toFixed(2)),
-      iterations: rounds * per,
+      ours_median_ms: Number(oursMs.toFixed(3)),
+      node_saml_median_ms: Number(theirsMs.toFixed(3)),
+      ratio_median: Number(medianRatio.toFixed(2)),
+      iterations: pairs,
     });
   }
   return rows;

@@ -56,7 +56,7 @@ export interface SamlAssertion {
   nameId: string;
   nameIdFormat: string | null;
   sessionIndex: string | null;
-  /** Epoch ms: keep the assertion ID in the replay cache until then. */
+  /** Epoch ms: keep the assertion ID in the replay cache at least until then (earliest NotOnOrAfter + clock skew). */
   notOnOrAfter: number;
   attributes: Record<string, string[]>;
 }
@@ -332,7 +332,9 @@ export function checkAssertion(
     }
   }
 
-  const notOnOrAfter = cNoa === null ? confirmed.notOnOrAfter : Math.min(cNoa, confirmed.notOnOrAfter);
+  // Replay-cache deadline: the last instant this validator would still accept the assertion (the
+  // earliest NotOnOrAfter plus the skew), so an ID kept until then can never be replayed.
+  const notOnOrAfter = (cNoa === null ? confirmed.notOnOrAfter : Math.min(cNoa, confirmed.notOnOrAfter)) + skewMs;
   return {
     id,
     issuer,

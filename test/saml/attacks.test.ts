@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { validateSamlResponse } from "../../src/saml/node/validate";
 import type { SamlExpected } from "../../src/saml/policy";
-import { b64, cert, entraResigned, expectedFor, NOW, signAssertion, stripSignatures, xmlOf } from "./validate-helpers";
+import { b64, cert, encryptedAssertion, entraResigned, expectedFor, NOW, signAssertion, stripSignatures, xmlOf } from "./validate-helpers";
 
 const OKTA = "okta/response-and-assertion-signed.xmlsec1.xml"; // Response + Assertion signed
 const ENTRA = "entra/assertion-signed.xmlsec1.xml"; // Assertion signed, Response not
@@ -290,6 +290,12 @@ describe("size cap (before decoding and parsing)", () => {
   it("over the default cap (256 KiB)", () =>
     expectCode(xmlOf(ENTRA).replace("</AttributeStatement>", `<Attribute Name="pad"><AttributeValue>${"A".repeat(300 * 1024)}</AttributeValue></Attribute></AttributeStatement>`), "entra", "response_too_large"));
   it("over a connection's own cap", () => expectCode(xmlOf(ENTRA), "entra", "response_too_large", { maxBytes: 2048 }));
+  it("a long run of whitespace in the base64 is refused in linear time (regex backtracking regression)", async () => {
+    const t0 = performance.now();
+    const r = await validateSamlResponse({ samlResponse: "A" + " ".repeat(300_000) + "!", now: NOW, expected: expectedFor("entra") });
+    expect(r).toMatchObject({ ok: false, code: "malformed_response" });
+    expect(performance.now() - t0).toBeLessThan(100);
+  });
   it("8 MB of base64 is refused without decoding it", async () => {
     const t0 = performance.now();
     const r = await validateSamlResponse({ samlResponse: "A".repeat(8 * 1024 * 1024), now: NOW, expected: expectedFor("entra") });
@@ -350,6 +356,58 @@ describe("encrypted assertions", () => {
     const plain = xmlOf("adfs/assertion-signed.xmlsec1.xml");
     const encrypted = enc.match(/<saml:EncryptedAssertion[\s\S]*<\/saml:EncryptedAssertion>/)![0];
     return expectCode(plain.replace("</samlp:Response>", encrypted + "</samlp:Response>"), "adfs", "assertion_count", { decryptionKeys: ["sp-enc-new"] });
+  });
+});
+
+describe("attacker-made encrypted assertions (the SP encryption certificate is public)", () => {
+  // The ADFS envelope (unsigned Response) with its assertion swapped for our own EncryptedAssertion.
+  const envelope = xmlOf("adfs/assertion-signed.xmlsec1.xml");
+  const signedAssertion = assertionOf(envelope);
+  const wrap = (plaintext: string) => envelope.replace(signedAssertion, encryptedAssertion(plaintext, "sp-enc-new"));
+  const keys = { decryptionKeys: ["sp-enc-new"] };
+  it("control: the IdP-signed assertion re-encrypted this way is accepted", async () => {
+    expect(await validate(wrap(signedAssertion), "adfs", keys)).toMatchObject({ ok: true, assertion: { nameId: "CONTOSO\\barbara" } });
+  });
+  it("DTD / entity inside the plaintext", () => expectCode(wrap(`<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]>` + signedAssertion), "adfs", "dtd_forbidden", keys));
+  it("plaintext that is not an Assertion", () => expectCode(wrap(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>`), "adfs", "decryption_failed", keys));
+  it("plaintext that is not XML", () => expectCode(wrap("not xml at all"), "adfs", "malformed_response", keys));
+  it("evil unsigned assertion wrapping the signed one inside the ciphertext", () =>
+    expectCode(wrap(evil(signedAssertion).replace(/<\/Assertion>$/, signedAssertion + "</Assertion>")), "adfs", "assertion_count", keys));
+  it("evil unsigned assertion", () => expectCode(wrap(evil(signedAssertion)), "adfs", "signature_missing", keys));
+  it("assertion signed by the attacker with an embedded certificate", () =>
+    expectCode(wrap(assertionOf(signAssertion(stripSignatures(envelope), "attacker"))), "adfs", "untrusted_certificate", keys));
+  it("signed assertion tampered before encryption", () => expectCode(wrap(signedAssertion.replace("CONTOSO\\barbara", "CONTOSO\\administrator")), "adfs", "signature_invalid", keys));
+});
+
+describe("resource exhaustion (before any signature is checked)", () => {
+  const xml = xmlOf(ENTRA);
+  const timed = async (doc: string) => {
+    const t0 = performance.now();
+    const r = await validate(doc, "entra");
+    return { code: r.ok ? "accepted" : r.code, ms: performance.now() - t0 };
+  };
+  it("20 000 nested elements: refused by the element cap", async () => {
+    const depth = 20_000;
+    const r = await timed(xml.replace("</AttributeStatement>", `</AttributeStatement><x:a xmlns:x='urn:x'>${"<x:a>".repeat(depth)}${"</x:a>".repeat(depth)}</x:a>`));
+    expect(r.code).toBe("response_too_large");
+    expect(r.ms).toBeLessThan(1000);
+  });
+  it("5 000 nested elements (under the cap): refused, no stack exhaustion", async () => {
+    const depth = 5_000;
+    const r = await timed(xml.replace("</AttributeStatement>", `</AttributeStatement><x:a xmlns:x='urn:x'>${"<x:a>".repeat(depth)}${"</x:a>".repeat(depth)}</x:a>`));
+    expect(r.code).toBe("signature_invalid");
+    expect(r.ms).toBeLessThan(3000);
+  });
+  it("5 000 sibling AttributeValues: refused by the child-node cap", async () => {
+    const r = await timed(xml.replace("</AttributeStatement>", `<Attribute Name="pad">${"<AttributeValue>v</AttributeValue>".repeat(5000)}</Attribute></AttributeStatement>`));
+    expect(r.code).toBe("response_too_large");
+    expect(r.ms).toBeLessThan(1000);
+  });
+  it("1 900 sibling AttributeValues (under the cap): no quadratic blow-up in the signature check's xpath", async () => {
+    // Regression: with @xmldom/xmldom 0.9's compareDocumentPosition this took ~1.5 s, 4 000 took 6 s.
+    const r = await timed(xml.replace("</AttributeStatement>", `<Attribute Name="pad">${"<AttributeValue>v</AttributeValue>".repeat(1900)}</Attribute></AttributeStatement>`));
+    expect(r.code).toBe("signature_invalid");
+    expect(r.ms).toBeLessThan(1500);
   });
 });
 

@@ -104,3 +104,23 @@ export function entraResigned(edit: (xml: string) => string): string {
   const base = stripSignatures(xmlOf("entra/assertion-signed.xmlsec1.xml"));
   return signAssertion(edit(base), "idp-entra");
 }
+
+// ------------------------------------------------------------------------------------------------
+// What anyone can do with the SP's *public* encryption certificate: wrap arbitrary plaintext in an
+// EncryptedAssertion (AES-128-GCM, RSA-OAEP/MGF1-SHA1 key transport), with node:crypto directly.
+import { constants as cryptoConstants, createCipheriv, publicEncrypt, randomBytes } from "node:crypto";
+
+export function encryptedAssertion(plaintext: string, certName: string): string {
+  const cek = randomBytes(16);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-128-gcm", cek, iv);
+  const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  const data = Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64");
+  const wrapped = publicEncrypt({ key: cert(certName), padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" }, cek).toString("base64");
+  return (
+    `<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Type="http://www.w3.org/2001/04/xmlenc#Element">` +
+    `<xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes128-gcm"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey>` +
+    `<xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/><xenc:CipherData><xenc:CipherValue>${wrapped}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>` +
+    `<xenc:CipherData><xenc:CipherValue>${data}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml:EncryptedAssertion>`
+  );
+}

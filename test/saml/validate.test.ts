@@ -50,8 +50,8 @@ describe("what the SP side receives", () => {
       nameId: "ada@acme.example",
       nameIdFormat: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
       sessionIndex: "_session_okta",
-      // min(SubjectConfirmationData NotOnOrAfter = clock + 300 s, Conditions NotOnOrAfter = clock + 3600 s)
-      notOnOrAfter: Date.parse(manifest.clock) + 300_000,
+      // min(SubjectConfirmationData NotOnOrAfter = clock + 300 s, Conditions NotOnOrAfter = clock + 3600 s) + skew 180 s
+      notOnOrAfter: Date.parse(manifest.clock) + 300_000 + 180_000,
       attributes: { email: ["ada@acme.example"], firstName: ["Ada"], lastName: ["Lovelace"], groups: ["Engineering", "Admins"] },
     });
     expect(JSON.parse(JSON.stringify(r))).toEqual(r); // plain JSON: crosses ctx.runAction unchanged
@@ -105,6 +105,13 @@ describe("clock (injected now, skew default 180 s)", () => {
   });
   it("refuses past NotOnOrAfter + skew: expired", async () => {
     expect(await run(file, {}, clock + 300_000 + 180_000)).toMatchObject({ ok: false, code: "expired" });
+  });
+  it("the replay deadline returned is exactly the first instant at which the response is refused", async () => {
+    const ok = await run(file, {}, clock + 60_000);
+    expect(ok.ok).toBe(true);
+    if (!ok.ok) return;
+    expect(await run(file, {}, ok.assertion.notOnOrAfter - 1)).toMatchObject({ ok: true });
+    expect(await run(file, {}, ok.assertion.notOnOrAfter)).toMatchObject({ ok: false, code: "expired" });
   });
   it("refuses with skew 0 right at NotOnOrAfter: expired", async () => {
     expect(await run(file, { clockSkewSec: 0 }, clock + 300_000)).toMatchObject({ ok: false, code: "expired" });

@@ -94,13 +94,16 @@ function parseStrict(xml: string, what: string): XNode & { documentElement: XEle
   }
 }
 
-const B64 = /^[A-Za-z0-9+/\r\n\t ]+={0,2}[\r\n\t ]*$/;
+// Two linear checks (no overlapping quantifiers: a single regex with whitespace allowed both before and
+// after the padding backtracks quadratically on long runs of spaces).
+const B64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function decodeBase64Xml(b64: string, maxBytes: number): string {
   // Cap before decoding: 4 base64 chars per 3 bytes, plus room for line breaks.
   if (b64.length > Math.ceil((maxBytes * 4) / 3) * 1.05 + 64) fail("response_too_large", `SAMLResponse exceeds ${maxBytes} bytes`);
-  if (b64.length === 0 || !B64.test(b64)) fail("malformed_response", "SAMLResponse is not base64");
-  const bytes = Buffer.from(b64, "base64");
+  const compact = b64.replace(/[\r\n\t ]+/g, "");
+  if (compact.length === 0 || !B64_BODY.test(compact)) fail("malformed_response", "SAMLResponse is not base64");
+  const bytes = Buffer.from(compact, "base64");
   if (bytes.length > maxBytes) fail("response_too_large", `SAMLResponse exceeds ${maxBytes} bytes`);
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -206,6 +209,12 @@ function checkSignatures(signatures: XElement[], allowedParents: XNode[], expect
   return { pems };
 }
 
+// Shape caps, checked in the walk before any signature work: real responses carry tens to a few
+// hundred attribute values (Entra caps group claims at 150); node sets in the xpath queries of the
+// signature check grow super-linearly with sibling counts.
+const MAX_ELEMENTS = 10_000;
+const MAX_CHILD_NODES = 2_000;
+
 interface Walk {
   /** Assertion / EncryptedAssertion elements, by local name in any namespace (node-saml selects by local-name() too). */
   assertions: XElement[];
@@ -216,6 +225,7 @@ interface Walk {
 function walk(root: XElement): Walk {
   const ids = new Set<string>();
   const out: Walk = { assertions: [], signatures: [] };
+  let elements = 0;
   const stack: XNode[] = [root];
   while (stack.length) {
     const node = stack.pop()!;
@@ -229,9 +239,17 @@ function walk(root: XElement): Walk {
         ids.add(a.value);
       }
     }
+    if (++elements > MAX_ELEMENTS) fail("response_too_large", `more than ${MAX_ELEMENTS} elements`);
+    // The xpath library node-saml/xml-crypto use orders node sets with compareDocumentPosition when a
+    // node has it; @xmldom/xmldom 0.9's implementation scans siblings with for…in, which made a response
+    // with a few thousand sibling elements cost seconds before any signature check (measured: 4000
+    // AttributeValues, 6 s). Without it xpath uses its own indexed document-order walk (as it does on
+    // node-saml's own xmldom 0.8 DOM). Own property on our DOM only; nothing global is patched.
+    (el as unknown as { compareDocumentPosition?: unknown }).compareDocumentPosition = undefined;
     if (el.localName === "Assertion" || el.localName === "EncryptedAssertion") out.assertions.push(el);
     else if (el.namespaceURI === NS.dsig && el.localName === "Signature") out.signatures.push(el);
     const kids = el.childNodes;
+    if (kids.length > MAX_CHILD_NODES) fail("response_too_large", `an element has more than ${MAX_CHILD_NODES} child nodes`);
     for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
   }
   return out;
@@ -363,19 +381,21 @@ async function run(input: SamlValidationInput): Promise<SamlAssertion> {
   // 5: signatures (node-saml), on the same DOM. A Response signature, when present, must verify —
   // node-saml alone would silently fall back to the assertion's signature.
   const verifiedResponse = scan.responseSigned ? verifiedRoot(verifiedBytes(xml, root, scan.pems, "Response"), NS.protocol, "Response", "Response") : null;
-  let verifiedAssertion: XElement;
+  let verifiedAssertion: XElement | undefined;
   if (!scan.encrypted) {
     if (scan.assertionSigned && (expected.wantAssertionsSigned || !verifiedResponse)) {
-      // Read from the bytes the assertion's own signature covers.
-      verifiedAssertion = verifiedRoot(verifiedBytes(xml, scan.assertion, scan.pems, "Assertion"), NS.assertion, "Assertion", "Assertion");
-    } else if (verifiedResponse) {
-      // Response-only signature (opt-in): read the assertion inside the signed Response bytes.
+      const bytes = verifiedBytes(xml, scan.assertion, scan.pems, "Assertion");
+      // Response unsigned: read from the bytes the assertion's signature covers. Response signed too:
+      // read from the signed Response bytes, already parsed (they cover this assertion as well).
+      if (!verifiedResponse) verifiedAssertion = verifiedRoot(bytes, NS.assertion, "Assertion", "Assertion");
+    }
+    if (verifiedResponse) {
+      // Read the assertion inside the signed Response bytes.
       const inner = children(verifiedResponse, NS.assertion, "Assertion");
       if (inner.length !== 1 || children(verifiedResponse, NS.assertion, "EncryptedAssertion").length) fail("assertion_count", "signed Response does not carry exactly one assertion");
       verifiedAssertion = inner[0]!;
-    } else {
-      fail("signature_missing", "no signature covers the assertion");
     }
+    if (!verifiedAssertion) fail("signature_missing", "no signature covers the assertion");
   } else {
     // Encrypted: decrypt the ciphertext the Response signature covers when there is one.
     let encryptedNode = scan.assertion;
