@@ -1,23 +1,42 @@
-// Local-gateway plug-in for SAML: mounts the built-in test IdP under /_idp/saml, seeds the demo group's SAML
-// connection from its metadata (idempotent, at every start: the IdP key is fresh each start and the refresh
-// re-pins it), adds "Sign in with SAML" to the demo app. Register with `localPlugins.push(samlLocalPlugin)`.
+// Local-gateway plug-in for SAML. Reads the `saml` entries of the local config:
+//   "saml": [{ "group": "demo", "name": "Built-in SAML IdP",
+//              "roleRules": [{ "value": "admins", "role": "admin" }],
+//              "groups": ["admins", "engineering", "sales"],     // checkboxes on the IdP's login form
+//              "config": { "slo": { "enabled": true } } }]      // connection config overrides (docs/saml.md)
+// Each entry gets a test SAML IdP (local/samlIdp.ts) mounted at /_idp/saml (first entry) or /_idp/saml-<n>, a
+// connection seeded from its metadata (saml/admin:seedConnection: upserted by name; the IdP key is fresh at every
+// start and the refresh re-pins it), and a "Sign in with SAML" button on the demo app.
+// Register with `registerLocalPlugin(samlLocalPlugin)` (local/protocols.ts).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { makeFunctionReference } from "convex/server";
-import type { LocalPluginFactory } from "./plugins";
-import { createTestSamlIdp } from "./samlIdp";
+import type { LocalPlugin, LocalPluginFactory } from "./plugins";
+import { createTestSamlIdp, type TestSamlIdp } from "./samlIdp";
 
 export const SAML_IDP_PREFIX = "/_idp/saml";
 
-export const DEMO_SAML_CONNECTION = {
-  name: "Test SAML IdP (local)",
+interface LocalSamlEntry {
+  group: string;
+  name?: string;
+  label?: string;
+  roleRules?: Array<{ value: string; role: string }>;
+  groups?: string[];
+  config?: Record<string, unknown>;
+}
+
+/** What the demo config's `saml` section holds (the lead's local/demo.config.json). */
+export const DEMO_SAML_ENTRY: LocalSamlEntry = {
+  group: "demo",
+  name: "Built-in SAML IdP",
   roleRules: [
     { value: "admins", role: "admin" },
-    { value: "engineering", role: "editor" },
+    { value: "engineering", role: "member" },
   ],
-  config: {
-    mapping: { preset: "custom", email: ["email"], name: ["name"], groups: ["groups"], trustEmailVerified: true },
-    slo: { enabled: true },
-  },
+  groups: ["admins", "engineering", "sales"],
+  config: { slo: { enabled: true } },
+};
+
+const DEFAULT_CONNECTION_CONFIG = {
+  mapping: { preset: "custom", email: ["email"], name: ["name"], groups: ["groups"], trustEmailVerified: true },
 };
 
 async function toRequest(req: IncomingMessage, baseUrl: string): Promise<Request> {
@@ -40,29 +59,41 @@ async function toRequest(req: IncomingMessage, baseUrl: string): Promise<Request
 }
 
 export const samlLocalPlugin: LocalPluginFactory = async ({ engine, config, baseUrl }) => {
-  const group = config.groups[0]?.slug;
-  if (!group) return null;
-  const idp = createTestSamlIdp({ baseUrl: `${baseUrl}${SAML_IDP_PREFIX}` });
-  const connectionId = (await engine.action(makeFunctionReference<"action">("saml/admin:seedConnection"), {
-    groupSlug: group,
-    name: DEMO_SAML_CONNECTION.name,
-    idpMetadataXml: idp.metadataXml,
-    roleRules: DEMO_SAML_CONNECTION.roleRules,
-    config: DEMO_SAML_CONNECTION.config,
-  })) as string;
+  const entries = (config.saml ?? []) as unknown as LocalSamlEntry[];
+  if (!entries.length) return null;
+  const idps: TestSamlIdp[] = [];
+  const buttons: NonNullable<LocalPlugin["buttons"]> = [];
+  const banner: string[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const mount = i === 0 ? SAML_IDP_PREFIX : `${SAML_IDP_PREFIX}-${i + 1}`;
+    const idp = createTestSamlIdp({ baseUrl: `${baseUrl}${mount}`, groups: entry.groups });
+    const connectionId = (await engine.action(makeFunctionReference<"action">("saml/admin:seedConnection"), {
+      groupSlug: entry.group,
+      name: entry.name ?? "Built-in SAML IdP",
+      idpMetadataXml: idp.metadataXml,
+      roleRules: entry.roleRules,
+      config: { ...DEFAULT_CONNECTION_CONFIG, ...entry.config },
+    })) as string;
+    idps.push(idp);
+    buttons.push({ label: entry.label ?? (i === 0 ? "Sign in with SAML" : `Sign in with SAML (${entry.name})`), authorizeQuery: { connection: connectionId } });
+    banner.push(
+      `  SAML IdP${i ? ` ${i + 1}` : ""}           ${baseUrl}${mount}/metadata  (any email; tick groups for roles)`,
+      `  SAML SP metadata   ${baseUrl}/sso/saml/${connectionId}/metadata`,
+    );
+  }
   return {
     prefix: SAML_IDP_PREFIX,
     async handle(req: IncomingMessage, res: ServerResponse) {
-      const response = (await idp.handle(await toRequest(req, baseUrl))) ?? new Response("not found", { status: 404 });
+      const request = await toRequest(req, baseUrl);
+      let response: Response | null = null;
+      for (const idp of idps) if ((response = await idp.handle(request.clone()))) break;
+      response ??= new Response("not found", { status: 404 });
       const headers: Record<string, string> = {};
       response.headers.forEach((v, k) => (headers[k] = v));
       res.writeHead(response.status, headers);
       res.end(Buffer.from(await response.arrayBuffer()));
     },
-    buttons: [{ label: "Sign in with SAML", authorizeQuery: { connection: connectionId } }],
-    banner: [
-      `  Test SAML IdP      ${baseUrl}${SAML_IDP_PREFIX}/metadata  (any email; tick "admins" for the admin role)`,
-      `  SP metadata        ${baseUrl}/sso/saml/${connectionId}/metadata`,
-    ],
+    buttons,
+    banner,
   };
 };

@@ -1,13 +1,11 @@
 // Browser end-to-end in real Chromium: demo app → "Sign in with SAML" → /sso/authorize → test IdP login form
 // (type a user, tick groups) → auto-POST to the ACS → demo app shows the signed-in user, group and role.
-import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser } from "playwright-core";
 import { startLocalGateway, type LocalGateway } from "../../local/gateway";
-import { localPlugins } from "../../local/plugins";
-import { samlLocalPlugin } from "../../local/samlPlugin";
+import { samlLocalGatewayOptions } from "./localConfig";
 import { haveChromium, launchChromium } from "../e2e/browser";
 
 let gw: LocalGateway;
@@ -15,8 +13,7 @@ let browser: Browser;
 
 describe.skipIf(!haveChromium)("SAML in a real browser (Chromium)", () => {
   beforeAll(async () => {
-    if (!localPlugins.includes(samlLocalPlugin)) localPlugins.push(samlLocalPlugin);
-    gw = await startLocalGateway({ port: 0, dataDir: mkdtempSync(join(tmpdir(), "gw-saml-e2e-")), quiet: true });
+      gw = await startLocalGateway(samlLocalGatewayOptions("gw-saml-e2e-"));
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {

@@ -1,20 +1,15 @@
 // The SAML login over real HTTP against the local gateway (`npm start`), as a browser would do it:
 // demo app's /sso/authorize → test IdP login form (HTTP-Redirect AuthnRequest) → form post → auto-POST of the
 // signed Response to the ACS → the app's callback with a code → /oauth/token → JWT with group and role.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt } from "jose";
 import { startLocalGateway, type LocalGateway } from "../../local/gateway";
-import { localPlugins } from "../../local/plugins";
-import { samlLocalPlugin } from "../../local/samlPlugin";
+import { samlLocalGatewayOptions } from "./localConfig";
 import { pkceS256, randomToken } from "../../src/session/encoding";
 
 let gw: LocalGateway;
 beforeAll(async () => {
-  if (!localPlugins.includes(samlLocalPlugin)) localPlugins.push(samlLocalPlugin);
-  gw = await startLocalGateway({ port: 0, dataDir: mkdtempSync(join(tmpdir(), "gw-saml-")), quiet: true });
+  gw = await startLocalGateway(samlLocalGatewayOptions("gw-saml-"));
 });
 afterAll(async () => gw?.close());
 
