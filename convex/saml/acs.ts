@@ -82,7 +82,8 @@ export const finish = internalMutation({
     if (connection.status !== "active") throw samlFail("connection_disabled", "the connection is disabled");
     const cfg = configOf(connection);
 
-    // 1. Replay cache: an assertion ID is consumed once, remembered until NotOnOrAfter + skew.
+    // 1. Replay cache: an assertion ID is consumed once, remembered until the validator would refuse it anyway
+    //    (assertion.notOnOrAfter is already the earliest NotOnOrAfter + skew; one more skew is a margin).
     const seen = await ctx.db
       .query("samlSeenAssertions")
       .withIndex("by_connectionId_and_assertionId", (q) => q.eq("connectionId", connectionId).eq("assertionId", assertion.id))
