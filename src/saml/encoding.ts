@@ -41,9 +41,6 @@ export function xmlEscape(s: string): string {
     .replace(/'/g, "&apos;");
 }
 
-/** HTML escaping is the same set for our purposes (text and double-quoted attributes). */
-export const htmlEscape = xmlEscape;
-
 /** SAML IDs are xs:ID (NCName): must not start with a digit. 20 random bytes, hex, prefixed. */
 export function newSamlId(random: (n: number) => Uint8Array = randomBytes): string {
   return "_" + bytesToHex(random(20));

@@ -1,5 +1,6 @@
 // HTTP-Redirect binding (SAML Bindings §3.4): DEFLATE (raw, RFC 1951) + base64 + URL-encode, and the detached
-// query signature of §3.4.4.1 over "SAMLRequest=…&RelayState=…&SigAlg=…" exactly as sent.
+// query signature of §3.4.4.1 over "SAMLRequest=…&RelayState=…&SigAlg=…" exactly as sent. (HTTP-POST forms are
+// rendered by convex/lib/pages.ts autoPostPage.)
 import { b64ToBytes, bytesToB64, deflateRaw, fromUtf8, inflateRaw, utf8 } from "./encoding";
 import { RSA_SIGN_ALG } from "./x509";
 import { parseCertificate } from "./x509";
@@ -125,23 +126,4 @@ export async function verifyRedirect(
     }
   }
   throw new RedirectBindingError("redirect_bad_signature", "the query signature does not verify with a trusted certificate");
-}
-
-/** HTTP-POST binding (SAML Bindings §3.5): an auto-submitting form (onload submit, a button without JS). Values are escaped. */
-export function buildPostForm(opts: {
-  destination: string;
-  param: MessageParam;
-  xml: string;
-  relayState?: string | undefined;
-}): string {
-  const e = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  const payload = bytesToB64(utf8(opts.xml));
-  const rs = opts.relayState !== undefined ? `<input type="hidden" name="RelayState" value="${e(opts.relayState)}">` : "";
-  return (
-    `<!doctype html><html><head><meta charset="utf-8"><title>Signing in…</title></head>` +
-    `<body onload="document.forms[0].submit()"><form method="post" action="${e(opts.destination)}">` +
-    `<input type="hidden" name="${opts.param}" value="${e(payload)}">${rs}` +
-    `<noscript><p>JavaScript is off: press Continue.</p></noscript><button type="submit">Continue</button>` +
-    `</form></body></html>`
-  );
 }

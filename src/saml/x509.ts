@@ -124,13 +124,6 @@ export async function parseCertificate(input: string): Promise<CertInfo> {
   return { ...info, der: der64, sha256: bytesToHex(digest) };
 }
 
-/** Synchronous variant without the fingerprint (for zod refinements). */
-export function certificateValidity(input: string): { notBefore: number; notAfter: number } {
-  const der = b64ToBytes(normalizeCertificate(input));
-  const { notBefore, notAfter } = parseCertificateDer(der);
-  return { notBefore, notAfter };
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // DER encoding, just enough for a self-signed certificate.
 
