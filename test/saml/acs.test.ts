@@ -356,3 +356,26 @@ describe("/sso/authorize picks the SAML connection", () => {
     expect(d.xml).toContain('<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">ada@acme.example</saml:NameID></saml:Subject>');
   });
 });
+
+describe("IdP certificate rotation", () => {
+  it("two trusted certificates at once: a response signed with either is accepted; dropping one refuses its responses", async () => {
+    const next = createTestSamlIdp({ baseUrl: IDP_BASE });
+    const cfg = await t.run(async (ctx) => (await ctx.db.get(connectionId))!.config);
+    await t.mutation(internal.saml.admin.updateConnection, { connectionId, config: { ...cfg, idp: { ...cfg.idp, certificates: [idp.certificate, next.certificate] } } });
+    for (const signer of [idp, next]) {
+      const s = await startLogin(t, connectionId);
+      const r = await signer.respond({ acsUrl: s.acsUrl, spEntityId: s.spEntityId, inResponseTo: s.requestId, user: ADA });
+      expect((await postAcs(t, connectionId, { SAMLResponse: r, RelayState: s.relayState })).status).toBe(302);
+    }
+    await t.mutation(internal.saml.admin.updateConnection, { connectionId, config: { ...cfg, idp: { ...cfg.idp, certificates: [next.certificate] } } });
+    const history = await t.run((ctx) => ctx.db.query("samlCertChanges").collect());
+    expect(history.map((h) => h.change)).toEqual(["added", "added", "removed"]);
+    const s = await startLogin(t, connectionId);
+    const old = await idp.respond({ acsUrl: s.acsUrl, spEntityId: s.spEntityId, inResponseTo: s.requestId, user: ADA });
+    const before = await snapshot(t);
+    const res = await postAcs(t, connectionId, { SAMLResponse: old, RelayState: s.relayState });
+    const code = ((await snapshot(t)).ssoTraces.at(-1) as { code: string }).code;
+    expect(["untrusted_certificate", "signature_invalid"]).toContain(code);
+    await expectTracedFailure(t, res, code, before);
+  });
+});
