@@ -15,12 +15,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as samlify from "samlify";
 
-const ROOT = join(import.meta.dirname, "..", "fixtures", "saml");
-const KEYS = join(ROOT, "keys");
+// SAML_FIXTURES_OUT: write the responses elsewhere (test/saml/validate-fixtures.test.ts rebuilds them into a
+// temporary folder and compares); the keys are always the committed ones.
+const ROOT = process.env.SAML_FIXTURES_OUT ?? join(import.meta.dirname, "..", "fixtures", "saml");
+const KEYS = join(import.meta.dirname, "..", "fixtures", "saml", "keys");
 
 /** The fixtures' clock: every IssueInstant. Tests validate at CLOCK + 60 s. */
 export const CLOCK = "2026-01-15T10:00:00Z";
 const t = (offsetSec: number) => new Date(Date.parse(CLOCK) + offsetSec * 1000).toISOString().replace(".000Z", "Z");
+/** Instants as each IdP writes them: ADFS with 7 fractional digits (2026-01-15T10:00:00.0000000Z). */
+const ts = (shape: string, offsetSec: number) => (shape === "adfs" ? t(offsetSec).replace(/Z$/, ".0000000Z") : t(offsetSec));
 
 const NS_P = "urn:oasis:names:tc:SAML:2.0:protocol";
 const NS_A = "urn:oasis:names:tc:SAML:2.0:assertion";
@@ -86,13 +90,27 @@ const PREFIX = {
   adfs: { p: "samlp", a: "" },
 } as const;
 
-const SIG_TEMPLATE = (ref: string, alg: "sha256" | "sha1") =>
-  `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>` +
-  `<ds:SignatureMethod Algorithm="${alg === "sha1" ? "http://www.w3.org/2000/09/xmldsig#rsa-sha1" : "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"}"/>` +
-  `<ds:Reference URI="#${ref}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>` +
-  `<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>` +
-  `<ds:DigestMethod Algorithm="${alg === "sha1" ? "http://www.w3.org/2000/09/xmldsig#sha1" : "http://www.w3.org/2001/04/xmlenc#sha256"}"/><ds:DigestValue/></ds:Reference></ds:SignedInfo>` +
-  `<ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>`;
+type SigStyle = "plain" | "okta" | "entra";
+/**
+ * xmlsec1 signature template. "okta": the exc-c14n Transform carries InclusiveNamespaces PrefixList="xs"
+ * as Okta's do; "entra": the Signature is in the default namespace (no ds: prefix) as Entra ID's is.
+ */
+const SIG_TEMPLATE = (ref: string, alg: "sha256" | "sha1", style: SigStyle = "plain") => {
+  const d = style === "entra" ? "" : "ds:";
+  const open = style === "entra" ? `<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">` : `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">`;
+  const excC14n =
+    style === "okta"
+      ? `<${d}Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"><ec:InclusiveNamespaces xmlns:ec="http://www.w3.org/2001/10/xml-exc-c14n#" PrefixList="xs"/></${d}Transform>`
+      : `<${d}Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>`;
+  return (
+    `${open}<${d}SignedInfo><${d}CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>` +
+    `<${d}SignatureMethod Algorithm="${alg === "sha1" ? "http://www.w3.org/2000/09/xmldsig#rsa-sha1" : "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"}"/>` +
+    `<${d}Reference URI="#${ref}"><${d}Transforms><${d}Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>` +
+    `${excC14n}</${d}Transforms>` +
+    `<${d}DigestMethod Algorithm="${alg === "sha1" ? "http://www.w3.org/2000/09/xmldsig#sha1" : "http://www.w3.org/2001/04/xmlenc#sha256"}"/><${d}DigestValue/></${d}Reference></${d}SignedInfo>` +
+    `<${d}SignatureValue/><${d}KeyInfo><${d}X509Data/></${d}KeyInfo></${d}Signature>`
+  );
+};
 
 /** Marker where a signature template may be inserted (schema position: right after Issuer). */
 const RESP_SIG = "<!--RESPONSE-SIGNATURE-->";
@@ -112,13 +130,13 @@ function assertionXml(p: Params, id: string, nameId: string): string {
     .join("");
   const irt = p.inResponseTo ? ` InResponseTo="${esc(p.inResponseTo)}"` : "";
   return (
-    `<${q("Assertion")} ${nsDecl} ID="${id}" IssueInstant="${t(0)}" Version="2.0">` +
+    `<${q("Assertion")} ${nsDecl} ID="${id}" IssueInstant="${ts(p.shape, 0)}" Version="2.0">` +
     `<${q("Issuer")}${p.shape === "okta" ? ` Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity"` : ""}>${esc(p.assertionIssuer)}</${q("Issuer")}>` +
     ASSERT_SIG +
     `<${q("Subject")}><${q("NameID")} Format="${p.nameIdFormat}">${nameId}</${q("NameID")}>` +
-    `<${q("SubjectConfirmation")} Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><${q("SubjectConfirmationData")}${irt} NotOnOrAfter="${t(300)}" Recipient="${esc(p.recipient)}"/></${q("SubjectConfirmation")}></${q("Subject")}>` +
-    `<${q("Conditions")} NotBefore="${t(-300)}" NotOnOrAfter="${t(3600)}"><${q("AudienceRestriction")}><${q("Audience")}>${esc(p.audience)}</${q("Audience")}></${q("AudienceRestriction")}></${q("Conditions")}>` +
-    `<${q("AuthnStatement")} AuthnInstant="${t(-5)}" SessionIndex="${esc(p.sessionIndex)}"><${q("AuthnContext")}><${q("AuthnContextClassRef")}>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</${q("AuthnContextClassRef")}></${q("AuthnContext")}></${q("AuthnStatement")}>` +
+    `<${q("SubjectConfirmation")} Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><${q("SubjectConfirmationData")}${irt} NotOnOrAfter="${ts(p.shape, 300)}" Recipient="${esc(p.recipient)}"/></${q("SubjectConfirmation")}></${q("Subject")}>` +
+    `<${q("Conditions")} NotBefore="${ts(p.shape, -300)}" NotOnOrAfter="${ts(p.shape, 3600)}"><${q("AudienceRestriction")}><${q("Audience")}>${esc(p.audience)}</${q("Audience")}></${q("AudienceRestriction")}></${q("Conditions")}>` +
+    `<${q("AuthnStatement")} AuthnInstant="${ts(p.shape, -5)}" SessionIndex="${esc(p.sessionIndex)}"><${q("AuthnContext")}><${q("AuthnContextClassRef")}>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</${q("AuthnContextClassRef")}></${q("AuthnContext")}></${q("AuthnStatement")}>` +
     (attrs ? `<${q("AttributeStatement")}>${attrs}</${q("AttributeStatement")}>` : "") +
     `</${q("Assertion")}>`
   );
@@ -138,7 +156,7 @@ function responseXml(p: Params): string {
   const irt = p.inResponseTo ? ` InResponseTo="${esc(p.inResponseTo)}"` : "";
   return (
     `<?xml version="1.0" encoding="UTF-8"?>` +
-    `<${pp}:Response xmlns:${pp}="${NS_P}"${dest} ID="${p.responseId}"${irt} IssueInstant="${t(0)}" Version="2.0">` +
+    `<${pp}:Response xmlns:${pp}="${NS_P}"${dest} ID="${p.responseId}"${irt} IssueInstant="${ts(p.shape, 0)}" Version="2.0">` +
     issuerEl +
     RESP_SIG +
     `<${pp}:Status><${pp}:StatusCode Value="${p.status}"/></${pp}:Status>` +
@@ -150,7 +168,7 @@ function responseXml(p: Params): string {
 
 // ------------------------------------------------------------------------------------------ signers
 
-function xmlsec1Sign(xml: string, key: string, opts: { response: boolean; assertion: boolean; alg?: "sha256" | "sha1"; responseId: string; assertionId: string; keyInfo?: boolean }): string {
+function xmlsec1Sign(xml: string, key: string, opts: { response: boolean; assertion: boolean; alg?: "sha256" | "sha1"; responseId: string; assertionId: string; keyInfo?: boolean; style?: SigStyle }): string {
   const dir = mkdtempSync(join(tmpdir(), "samlfx-"));
   try {
     const alg = opts.alg ?? "sha256";
@@ -163,8 +181,8 @@ function xmlsec1Sign(xml: string, key: string, opts: { response: boolean; assert
       return readFileSync(outF, "utf8");
     };
     const tmpl = (id: string) => {
-      const s = SIG_TEMPLATE(id, alg);
-      return opts.keyInfo === false ? s.replace("<ds:KeyInfo><ds:X509Data/></ds:KeyInfo>", "") : s;
+      const s = SIG_TEMPLATE(id, alg, opts.style);
+      return opts.keyInfo === false ? s.replace(/<(ds:)?KeyInfo><(ds:)?X509Data\/><\/(ds:)?KeyInfo>/, "") : s;
     };
     let doc = xml.replace(RESP_SIG, "").replace(ASSERT_SIG, opts.assertion ? tmpl(opts.assertionId) : "");
     if (opts.assertion) doc = sign(doc); // xmlsec1 signs the first template in document order
@@ -353,8 +371,8 @@ async function main() {
     entries.push({ file, shape, ...e });
   };
   const conn = (s: Params["shape"]) => CONNECTIONS[s];
-  const sx = (p: Params, key: string, o: { response: boolean; assertion: boolean; alg?: "sha256" | "sha1"; keyInfo?: boolean }) =>
-    xmlsec1Sign(responseXml(p), key, { ...o, responseId: p.responseId, assertionId: p.assertionId });
+  const sx = (p: Params, key: string, o: { response: boolean; assertion: boolean; alg?: "sha256" | "sha1"; keyInfo?: boolean; style?: SigStyle }) =>
+    xmlsec1Sign(responseXml(p), key, { style: p.shape === "okta" ? "okta" : "plain", ...o, responseId: p.responseId, assertionId: p.assertionId });
   const sf = (p: Params, key: string, o: { response: boolean; assertion: boolean; encryptFor?: string }) =>
     samlifySign(responseXml(p), key, { ...o, acsUrl: conn(p.shape).acsUrl, spEntityId: conn(p.shape).spEntityId, idpEntityId: conn(p.shape).idpEntityId });
   const ok = (s: Params["shape"]) => ({ ok: true as const, nameId: NAMEID[s][0] });
@@ -384,6 +402,7 @@ async function main() {
   // --- Entra ID: Assertion signed only, default-namespace assertion, claim URIs.
   const entraP = base("entra", { nameIdFormat: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" });
   write("entra", "assertion-signed.xmlsec1", sx(entraP, "idp-entra", { response: false, assertion: true }), { signer: "xmlsec1", note: "Entra ID shape: only the Assertion is signed; claim URIs; groups as object IDs", result: ok("entra") });
+  write("entra", "assertion-signed-default-ns-signature.xmlsec1", sx(base("entra", { responseId: "_resp_entra_dns", assertionId: "_assert_entra_dns" }), "idp-entra", { response: false, assertion: true, style: "entra" }), { signer: "xmlsec1", note: "Entra ID's exact signature form: <Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"> without a prefix", result: ok("entra") });
   write("entra", "assertion-signed.samlify", await sf(entraP, "idp-entra", { response: false, assertion: true }), { signer: "samlify", note: "Entra ID shape signed by samlify (assertion only)", result: ok("entra") });
   write("entra", "idp-initiated.samlify", await sf(base("entra", { inResponseTo: null }), "idp-entra", { response: false, assertion: true }), { signer: "samlify", note: "Entra IdP-initiated (My Apps tile), allowed", expected: { allowIdpInitiated: true }, result: ok("entra") });
   write("entra", "wrong-audience.samlify", await sf(base("entra", { audience: "spn:00000000-other-app" }), "idp-entra", { response: false, assertion: true }), { signer: "samlify", note: "assertion for another enterprise app", result: bad("audience_mismatch") });
@@ -411,6 +430,17 @@ async function main() {
     fixtures: entries,
   };
   writeFileSync(join(ROOT, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  writeFileSync(
+    join(ROOT, "README.md"),
+    `# SAML response fixtures\n\nTest-only corpus for \`validateSamlResponse\` (see docs/saml-validation.md). Rebuild with ` +
+      `\`npx tsx scripts/saml-fixtures.ts\` (needs openssl, xmlsec1). \`manifest.json\` lists every fixture with the connection ` +
+      `it is validated against and the expected result. Clock: ${CLOCK}; tests validate at ${t(60)}.\n\n` +
+      `- \`keys/\`: RSA-2048 keys and self-signed certificates made once with \`openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 7300\` ` +
+      `(kept between runs; delete a pair to remake it). Test-only, never use them anywhere else:\n` +
+      Object.entries(KEY_SPECS).map(([k, subj]) => `  - \`${k}\` — ${subj}`).join("\n") +
+      `\n  (\`attacker\` copies the Okta certificate's subject on purpose: certificate faking.)\n` +
+      `- \`okta/\`, \`entra/\`, \`google/\`, \`adfs/\`: responses shaped like each IdP's; each folder's README lists how each file was made.\n`,
+  );
   for (const shape of Object.keys(CONNECTIONS) as Params["shape"][]) {
     const list = entries.filter((e) => e.shape === shape).map((e) => `- \`${e.file.split("/")[1]}\` (${e.signer}): ${e.note} → ${e.result.ok ? "accepted" : `\`${e.result.code}\``}`);
     writeFileSync(

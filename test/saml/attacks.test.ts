@@ -83,6 +83,17 @@ describe("XML signature wrapping (XSW)", () => {
     const moved = xml.replace(sig, "").replace(/(<\/Issuer>)(<samlp:Status>)/, `$1${sig}$2`);
     return expectCode(moved, "entra", "signature_invalid", { wantAssertionsSigned: false });
   });
+  it("two signatures on the assertion", () => {
+    const sig = sigOf(orig);
+    return expectCode(xml.replace(sig, sig + sig), "entra", "signature_invalid");
+  });
+  it("the Okta Response signature moved into the assertion (reference is not its parent)", () => {
+    const okta = xmlOf(OKTA);
+    const a = assertionOf(okta);
+    const respSig = sigOf(okta.replace(a, ""));
+    const moved = okta.replace(respSig, "").replace(sigOf(a), respSig);
+    return expectCode(moved, "okta", "signature_invalid");
+  });
   it("signature placed in Extensions (a position where it signs nothing)", () => {
     const sig = sigOf(orig);
     return expectCode(xml.replace(sig, "").replace(/(<\/Issuer>)(<samlp:Status>)/, `$1<samlp:Extensions>${sig}</samlp:Extensions>$2`), "entra", "signature_invalid");
@@ -422,6 +433,7 @@ describe("malformed input", () => {
   it("a bare Assertion as the document", () => expectCode(assertionOf(entra), "entra", "malformed_response"));
   it("Response in the wrong namespace", () => expectCode(entra.replace('xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"', 'xmlns:samlp="urn:evil"'), "entra", "malformed_response"));
   it("unbound namespace prefix", () => expectCode(entra.replace("<samlp:Status>", "<evil:X/><samlp:Status>"), "entra", "malformed_response"));
+  it("duplicate ID attribute on the assertion", () => expectCode(entra.replace(/(<Assertion [^>]*?)ID="/, '$1ID="_x" ID="'), "entra", "malformed_response"));
   it("truncated document", () => expectCode(entra.slice(0, entra.length - 40), "entra", "malformed_response"));
 });
 
@@ -443,4 +455,78 @@ describe("tampering after signing", () => {
     const r = await validate(entra, "entra", {}, NOW - 3_600_000);
     expect(r).toMatchObject({ ok: false, code: "not_yet_valid" });
   });
+});
+
+describe("random mutations of signed responses (property)", () => {
+  // Whatever single edit an attacker makes, the result is a refusal with a closed-set code or exactly the
+  // assertion the IdP signed — never a different subject, attribute or request binding.
+  const cases = [
+    { file: OKTA, shape: "okta" },
+    { file: ENTRA, shape: "entra" },
+    { file: "entra/assertion-signed-default-ns-signature.xmlsec1.xml", shape: "entra" },
+  ];
+  for (const c of cases) {
+    it(`${c.file}: single-character edits`, async () => {
+      const fc = (await import("fast-check")).default;
+      const { SAML_ERROR_CODES } = await import("../../src/saml/errors");
+      const xml = xmlOf(c.file);
+      const original = await validate(xml, c.shape);
+      expect(original.ok).toBe(true);
+      const alphabet = ["<", ">", "/", "\"", "=", " ", "a", "Z", "0", "_", ":", "!", "-", "&", "\n"];
+      await fc.assert(
+        fc.asyncProperty(fc.nat({ max: xml.length - 1 }), fc.constantFrom("insert", "delete", "replace"), fc.constantFrom(...alphabet), async (pos, op, ch) => {
+          const mutated = op === "insert" ? xml.slice(0, pos) + ch + xml.slice(pos) : op === "delete" ? xml.slice(0, pos) + xml.slice(pos + 1) : xml.slice(0, pos) + ch + xml.slice(pos + 1);
+          const r = await validate(mutated, c.shape);
+          if (r.ok) expect(r.assertion).toEqual((original as { assertion: unknown }).assertion);
+          else expect(SAML_ERROR_CODES).toContain(r.code);
+        }),
+        { numRuns: 500, seed: 4242 },
+      );
+    }, 120_000);
+  }
+});
+
+describe("random element moves and copies (XSW fuzzing, property)", () => {
+  // Take a random element (with its subtree), and move or copy it under / before another random element.
+  // Accepting is only allowed with exactly the assertion the IdP signed.
+  const cases = [
+    { file: OKTA, shape: "okta", over: {} },
+    { file: ENTRA, shape: "entra", over: {} },
+    { file: GOOGLE_RO, shape: "google", over: { wantAssertionsSigned: false } },
+  ];
+  for (const c of cases) {
+    it(`${c.file}: moves and copies`, async () => {
+      const fc = (await import("fast-check")).default;
+      const { DOMParser, XMLSerializer } = await import("@xmldom/xmldom");
+      const xml = xmlOf(c.file);
+      const original = await validate(xml, c.shape, c.over);
+      expect(original.ok).toBe(true);
+      const count = new DOMParser().parseFromString(xml, "text/xml").getElementsByTagName("*").length;
+      let accepted = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.nat({ max: count - 1 }), fc.nat({ max: count - 1 }), fc.constantFrom("move-into", "move-before", "copy-into", "copy-before"), async (a, b, op) => {
+          const doc = new DOMParser().parseFromString(xml, "text/xml");
+          const all = Array.from(doc.getElementsByTagName("*"));
+          const src = all[a]!;
+          const dst = all[b]!;
+          if (src === doc.documentElement || src === dst) return;
+          for (let p: { parentNode: unknown } | null = dst; p; p = p.parentNode as { parentNode: unknown } | null) if (p === src) return; // dst inside src
+          const node = op.startsWith("copy") ? src.cloneNode(true) : src;
+          if (op.endsWith("into")) dst.appendChild(node);
+          else if (dst.parentNode && dst !== doc.documentElement) dst.parentNode.insertBefore(node, dst);
+          else return;
+          const mutated = new XMLSerializer().serializeToString(doc);
+          const r = await validate(mutated, c.shape, c.over);
+          if (r.ok) {
+            accepted++;
+            expect(r.assertion).toEqual((original as { assertion: unknown }).assertion);
+          }
+        }),
+        { numRuns: 300, seed: 777 },
+      );
+      // Most edits are refused; a few (e.g. moving an element into a place it is ignored in an unsigned
+      // envelope) may pass with the original assertion intact.
+      expect(accepted).toBeLessThan(300);
+    }, 120_000);
+  }
 });

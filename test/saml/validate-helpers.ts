@@ -110,13 +110,23 @@ export function entraResigned(edit: (xml: string) => string): string {
 // EncryptedAssertion (AES-128-GCM, RSA-OAEP/MGF1-SHA1 key transport), with node:crypto directly.
 import { constants as cryptoConstants, createCipheriv, publicEncrypt, randomBytes } from "node:crypto";
 
-export function encryptedAssertion(plaintext: string, certName: string): string {
+export function encryptedAssertion(plaintext: string, certName: string, opts: { siblingKey?: boolean } = {}): string {
   const cek = randomBytes(16);
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-128-gcm", cek, iv);
   const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
   const data = Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64");
   const wrapped = publicEncrypt({ key: cert(certName), padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" }, cek).toString("base64");
+  if (opts.siblingKey) {
+    // Shibboleth-style: EncryptedKey next to EncryptedData, referenced by ds:RetrievalMethod.
+    return (
+      `<saml2:EncryptedAssertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion"><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Id="_ed1" Type="http://www.w3.org/2001/04/xmlenc#Element">` +
+      `<xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes128-gcm"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:RetrievalMethod Type="http://www.w3.org/2001/04/xmlenc#EncryptedKey" URI="#_ek1"/></ds:KeyInfo>` +
+      `<xenc:CipherData><xenc:CipherValue>${data}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>` +
+      `<xenc:EncryptedKey xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Id="_ek1" Recipient="sp"><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"><ds:DigestMethod xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/></xenc:EncryptionMethod>` +
+      `<xenc:CipherData><xenc:CipherValue>${wrapped}</xenc:CipherValue></xenc:CipherData><xenc:ReferenceList><xenc:DataReference URI="#_ed1"/></xenc:ReferenceList></xenc:EncryptedKey></saml2:EncryptedAssertion>`
+    );
+  }
   return (
     `<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Type="http://www.w3.org/2001/04/xmlenc#Element">` +
     `<xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes128-gcm"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey>` +

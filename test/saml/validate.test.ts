@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { validateSamlResponse } from "../../src/saml/node/validate";
 import { SAML_ERROR_CODES } from "../../src/saml/errors";
-import { b64, expectedFor, fixture, manifest, NOW, xmlOf } from "./validate-helpers";
+import { b64, encryptedAssertion, expectedFor, fixture, manifest, NOW, signAssertion, stripSignatures, xmlOf } from "./validate-helpers";
 
 const run = (file: string, over: Parameters<typeof expectedFor>[1] = {}, now = NOW) => {
   const f = fixture(file);
@@ -88,6 +88,29 @@ describe("what the SP side receives", () => {
     expect(await run("adfs/encrypted-aes256cbc.xmlsec1.xml", { decryptionKeys: ["sp-enc-new", "sp-enc-old"] })).toMatchObject({ ok: true });
     const r = await run("adfs/encrypted-aes256cbc.xmlsec1.xml");
     expect(r).toMatchObject({ ok: true, assertion: { nameId: "CONTOSO\\barbara", nameIdFormat: "urn:oasis:names:tc:SAML:2.0:nameid-format:transient" } });
+  });
+
+  it("Shibboleth-style encryption (EncryptedKey beside EncryptedData, ds:RetrievalMethod) decrypts", async () => {
+    const envelope = xmlOf("adfs/assertion-signed.xmlsec1.xml");
+    const assertion = envelope.match(/<Assertion\b[\s\S]*<\/Assertion>/)![0];
+    const xml = envelope.replace(assertion, encryptedAssertion(assertion, "sp-enc-old", { siblingKey: true }));
+    const r = await validateSamlResponse({ samlResponse: b64(xml), now: NOW, expected: expectedFor("adfs", { decryptionKeys: ["sp-enc-new", "sp-enc-old"] }) });
+    expect(r).toMatchObject({ ok: true, assertion: { nameId: "CONTOSO\\barbara" } });
+  });
+
+  it("assertion prefixes declared only on the Response (Keycloak / SimpleSAMLphp style), plain and encrypted", async () => {
+    let x = stripSignatures(xmlOf("google/assertion-signed.xmlsec1.xml"));
+    x = x
+      .replace('<saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion"', "<saml2:Assertion")
+      .replace('<saml2:Issuer xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion">', "<saml2:Issuer>")
+      .replace("<saml2p:Response ", '<saml2p:Response xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ');
+    const signed = signAssertion(x, "idp-google");
+    expect(await validateSamlResponse({ samlResponse: b64(signed), now: NOW, expected: expectedFor("google") })).toMatchObject({ ok: true });
+    // Encrypted: the IdP serialises the element with the namespace declarations it uses (XML-Enc Type=Element).
+    const a = signed.match(/<saml2:Assertion\b[\s\S]*<\/saml2:Assertion>/)![0];
+    const plaintext = a.replace("<saml2:Assertion ", '<saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ');
+    const enc = encryptedAssertion(plaintext, "sp-enc-new").replace(/saml:EncryptedAssertion xmlns:saml="[^"]+"/, "saml2:EncryptedAssertion").replace("</saml:EncryptedAssertion>", "</saml2:EncryptedAssertion>");
+    expect(await validateSamlResponse({ samlResponse: b64(signed.replace(a, enc)), now: NOW, expected: expectedFor("google", { decryptionKeys: ["sp-enc-new"] }) })).toMatchObject({ ok: true });
   });
 
   it("the response base64 may be line-wrapped (76 columns, CRLF) as some IdPs post it", async () => {
