@@ -1,7 +1,7 @@
 // Admin operations on SAML connections (internal: the admin CLI / console and the local gateway call them).
 // Config is validated where it is written: a bad field throws ConvexError({ kind: "SamlConfigError", path, … }).
 import { ConvexError, v } from "convex/values";
-import { internalAction, internalMutation, type MutationCtx } from "../_generated/server";
+import { internalAction, internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { parseSamlConfig, SamlConfigError, type SamlConfig } from "../../src/saml/config";
@@ -12,6 +12,7 @@ import { guardedFetchText, FetchGuardError } from "../../src/saml/netguard";
 import { sealSecret } from "../lib/crypto";
 import { isLocalGateway } from "../lib/env";
 import { logEvent } from "../signin";
+import { endpointsFor } from "./lib";
 
 const roleRulesValidator = v.array(v.object({ value: v.string(), role: v.string() }));
 const keyValidator = v.object({
@@ -302,5 +303,50 @@ export const seedConnection = internalAction({
       config: a.config ?? { mapping: { preset: "custom", email: ["email"], name: ["name"], groups: ["groups"] } },
       roleRules: a.roleRules,
     });
+  },
+});
+
+/**
+ * What an IT admin needs to see about one connection: the SP values to paste into the IdP, the IdP side as
+ * configured, trusted certificates with their expiry, SP certificates, refresh state and certificate history.
+ * Never returns a private key.
+ */
+export const describeConnection = internalQuery({
+  args: { connectionId: v.id("connections") },
+  handler: async (ctx, { connectionId }) => {
+    const c = await ctx.db.get(connectionId);
+    if (!c || c.kind !== "saml") return null;
+    const ep = endpointsFor(c._id);
+    const keys = await ctx.db
+      .query("samlSpKeys")
+      .withIndex("by_connectionId_and_use", (q) => q.eq("connectionId", c._id))
+      .take(20);
+    const idpCerts = await Promise.all(
+      ((c.config?.idp?.certificates ?? []) as string[]).map(async (cert) => {
+        const info = await parseCertificate(cert);
+        return { sha256: info.sha256, subjectCn: info.subjectCn, notAfter: info.notAfter };
+      }),
+    );
+    const history = await ctx.db
+      .query("samlCertChanges")
+      .withIndex("by_connectionId_and_sha256", (q) => q.eq("connectionId", c._id))
+      .take(100);
+    const metadataState = await ctx.db
+      .query("samlMetadataState")
+      .withIndex("by_connectionId", (q) => q.eq("connectionId", c._id))
+      .unique();
+    return {
+      connectionId: c._id,
+      groupId: c.groupId,
+      name: c.name,
+      status: c.status,
+      sp: { entityId: ep.entityId, acsUrl: ep.acsUrl, metadataUrl: ep.metadataUrl, sloUrl: c.config?.slo?.enabled ? ep.sloUrl : null },
+      config: c.config,
+      roleRules: c.roleRules ?? [],
+      idpCertificates: idpCerts,
+      spKeys: keys.map((k) => ({ use: k.use, status: k.status, certificate: k.certificate, notAfter: k.notAfter })),
+      certificateHistory: history.sort((a, b) => a.at - b.at).map(({ change, sha256, subjectCn, notAfter, source, at }) => ({ change, sha256, subjectCn, notAfter, source, at })),
+      metadataRefresh: metadataState ? { lastFetchedAt: metadataState.lastFetchedAt, lastOkAt: metadataState.lastOkAt ?? null, lastError: metadataState.lastError ?? null } : null,
+    };
   },
 });

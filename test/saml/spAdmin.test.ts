@@ -205,6 +205,21 @@ describe("SP metadata route and seeding", () => {
     expect((await t.fetch(`/sso/saml/${id}/metadata/../acs`)).status).toBe(404);
   });
 
+  it("describeConnection shows the SP values, certificates with expiry, history — and no private key", async () => {
+    const id = await t.action(internal.saml.admin.createConnection, { groupId, name: "X", idpMetadataXml: idp.metadataXml });
+    const d = await t.query(internal.saml.admin.describeConnection, { connectionId: id });
+    expect(d!.sp).toEqual({
+      entityId: `https://gw.example.test/sso/saml/${id}/metadata`,
+      acsUrl: `https://gw.example.test/sso/saml/${id}/acs`,
+      metadataUrl: `https://gw.example.test/sso/saml/${id}/metadata`,
+      sloUrl: null,
+    });
+    expect(d!.idpCertificates[0]!.sha256).toBe((await parseCertificate(idp.certificate)).sha256);
+    expect(d!.spKeys.map((k) => k.use).sort()).toEqual(["encryption", "signing"]);
+    expect(d!.certificateHistory.map((h) => h.change)).toEqual(["added"]);
+    expect(JSON.stringify(d)).not.toMatch(/PRIVATE KEY|sealedPrivateKey|"v1\./);
+  });
+
   it("seedConnection is idempotent (by name, or by id hint) and updates role rules", async () => {
     const args = { groupSlug: "acme", name: "Demo SAML", idpMetadataXml: idp.metadataXml, roleRules: [{ value: "admins", role: "admin" }] };
     const a = await t.action(internal.saml.admin.seedConnection, args);
