@@ -41,6 +41,7 @@ import type * as saml_lib from "../saml/lib.js";
 import type * as saml_metadata from "../saml/metadata.js";
 import type * as saml_node from "../saml/node.js";
 import type * as saml_requests from "../saml/requests.js";
+import type * as saml_signNode from "../saml/signNode.js";
 import type * as saml_slo from "../saml/slo.js";
 import type * as saml_sloHttp from "../saml/sloHttp.js";
 import type * as saml_sloNode from "../saml/sloNode.js";
@@ -89,6 +90,7 @@ declare const fullApi: ApiFromModules<{
   "saml/metadata": typeof saml_metadata;
   "saml/node": typeof saml_node;
   "saml/requests": typeof saml_requests;
+  "saml/signNode": typeof saml_signNode;
   "saml/slo": typeof saml_slo;
   "saml/sloHttp": typeof saml_sloHttp;
   "saml/sloNode": typeof saml_sloNode;

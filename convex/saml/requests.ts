@@ -19,6 +19,7 @@ export const begin = internalMutation({
     forceAuthn: v.boolean(),
     sendLoginHint: v.boolean(),
     sealedSigningKey: v.optional(v.string()),
+    signingCertificate: v.optional(v.string()),
   }),
   handler: async (ctx, { connectionId, authRequestId }) => {
     const connection = await ctx.db.get(connectionId);
@@ -54,6 +55,7 @@ export const begin = internalMutation({
       forceAuthn: cfg.sp.forceAuthn,
       sendLoginHint: cfg.sp.sendLoginHint,
       sealedSigningKey: signingKey?.sealedPrivateKey,
+      signingCertificate: signingKey?.certificate,
     };
   },
 });

@@ -1,6 +1,6 @@
 // SP-initiated login: /sso/authorize hands a SAML connection here. begin (store request ID + RelayState) →
 // build the AuthnRequest → send the browser to the IdP by HTTP-Redirect (signed query when signing is on)
-// or HTTP-POST (auto-submit form).
+// or HTTP-POST (auto-submit form; enveloped XML signature when signing is on).
 import { ConvexError } from "convex/values";
 import type { LoginStarter } from "../sso/authorize";
 import { internal } from "../_generated/api";
@@ -45,8 +45,20 @@ export const startSamlLogin: LoginStarter = async (ctx, { connection, authReques
       });
       return new Response(null, { status: 302, headers: { location, "cache-control": "no-store" } });
     }
-    // HTTP-POST: config validation refuses signAuthnRequests without a Redirect endpoint, so this is unsigned.
-    return autoPostPage(r.destination, { SAMLRequest: bytesToB64(utf8(xml)), RelayState: r.relayState }, "Signing in…");
+    // HTTP-POST: when signing is on, an enveloped XML signature (xml-crypto, in the signNode action).
+    let posted = xml;
+    if (r.sealedSigningKey && r.signingCertificate) {
+      try {
+        posted = await ctx.runAction(internal.saml.signNode.signAuthnRequest, {
+          xml,
+          sealedSigningKey: r.sealedSigningKey,
+          certificate: r.signingCertificate,
+        });
+      } catch {
+        throw new ConvexError({ kind: "SamlError", code: "sp_key_unavailable", message: "cannot sign with the SP signing key" });
+      }
+    }
+    return autoPostPage(r.destination, { SAMLRequest: bytesToB64(utf8(posted)), RelayState: r.relayState }, "Signing in…");
   } catch (e) {
     const code = e instanceof ConvexError && typeof e.data?.code === "string" ? (e.data.code as string) : "internal_error";
     const detail = e instanceof ConvexError ? String(e.data?.message ?? "") : e instanceof Error ? e.message : "unknown";

@@ -161,19 +161,6 @@ export const samlConfigSchema = z.strictObject({
     })
     .default({ enabled: false }),
   slo: z.strictObject({ enabled: z.boolean().default(false) }).default({ enabled: false }),
-}).superRefine((c, ctx) => {
-  // We sign AuthnRequests on the HTTP-Redirect binding only (a detached query signature, WebCrypto):
-  // an IdP that wants signed requests must offer that binding.
-  if ((c.sp.signAuthnRequests || c.idp.wantAuthnRequestsSigned) && !c.idp.ssoUrls.redirect) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["idp", "ssoUrls", "redirect"],
-      message: "is required when AuthnRequests are signed (signing is done on the HTTP-Redirect binding)",
-    });
-  }
-  if (c.sp.signAuthnRequests === false && c.sp.binding === "post" && c.idp.wantAuthnRequestsSigned) {
-    ctx.addIssue({ code: "custom", path: ["sp", "binding"], message: "must not be \"post\" when the IdP wants signed requests" });
-  }
 });
 
 export type SamlConfigInput = z.input<typeof samlConfigSchema>;
@@ -226,6 +213,7 @@ export function parseSamlConfig(input: unknown): SamlConfig {
 /** Which binding to send the AuthnRequest with, given what the IdP offers and what the admin chose. */
 export function chooseSsoBinding(cfg: SamlConfig): { binding: "redirect" | "post"; url: string } {
   const { redirect, post } = cfg.idp.ssoUrls;
+  // Signing is cheaper on Redirect (a WebCrypto query signature; POST needs the node action): prefer it.
   if ((cfg.sp.signAuthnRequests || cfg.idp.wantAuthnRequestsSigned) && redirect) return { binding: "redirect", url: redirect };
   if (cfg.sp.binding === "post" && post) return { binding: "post", url: post };
   if (cfg.sp.binding === "redirect" && redirect) return { binding: "redirect", url: redirect };

@@ -5,7 +5,12 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { decodeJwt } from "jose";
 import { internal } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { APP, exchange, newGateway, pkcePair, snapshot, type TestGateway } from "../helpers";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { APP, exchange, newGateway, pkcePair, seedGroupAndApp, snapshot, type TestGateway } from "../helpers";
+import { certificateToPem } from "../../src/saml/x509";
 import { decodeRedirect, verifyRedirect } from "../../src/saml/redirectBinding";
 import { expectTracedFailure, postAcs, setupSaml, startLogin, testIdp, IDP_BASE } from "./samlFlow";
 import { createTestSamlIdp } from "../../local/samlIdp";
@@ -377,5 +382,42 @@ describe("IdP certificate rotation", () => {
     const code = ((await snapshot(t)).ssoTraces.at(-1) as { code: string }).code;
     expect(["untrusted_certificate", "signature_invalid"]).toContain(code);
     await expectTracedFailure(t, res, code, before);
+  });
+});
+
+describe("signed AuthnRequest over HTTP-POST", () => {
+  it("POST-only IdP + signing: the enveloped signature verifies with xmlsec1 against the SP metadata certificate", async () => {
+    const t2 = newGateway();
+    const groupId2 = await seedGroupAndApp(t2);
+    const id = await t2.action(internal.saml.admin.createConnection, {
+      groupId: groupId2,
+      name: "POST only",
+      config: {
+        idp: { entityId: idp.entityId, ssoUrls: { post: `${IDP_BASE}/sso` }, certificates: [idp.certificate] },
+        sp: { signAuthnRequests: true },
+        mapping: { preset: "okta" },
+      },
+    });
+    const { challenge } = await pkcePair();
+    const q = new URLSearchParams({ client_id: APP.clientId, redirect_uri: APP.redirectUri, state: "s", code_challenge: challenge, code_challenge_method: "S256", connection: id });
+    const res = await t2.fetch(`/sso/authorize?${q}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const b64 = /name="SAMLRequest" value="([^"]+)"/.exec(html)![1]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)));
+    const xml = Buffer.from(b64, "base64").toString();
+    expect(xml).toMatch(/<saml:Issuer>[^<]+<\/saml:Issuer><ds:Signature/);
+    const md = await (await t2.fetch(`/sso/saml/${id}/metadata`)).text();
+    const cert = /<md:KeyDescriptor use="signing">.*?<ds:X509Certificate>([^<]+)</.exec(md)![1]!;
+    const dir = mkdtempSync(join(tmpdir(), "authn-sig-"));
+    writeFileSync(join(dir, "req.xml"), xml);
+    writeFileSync(join(dir, "sp.pem"), certificateToPem(cert));
+    const verify = (file: string) =>
+      spawnSync("xmlsec1", ["--verify", "--enabled-key-data", "x509", "--pubkey-cert-pem", join(dir, "sp.pem"), "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:AuthnRequest", join(dir, file)], { encoding: "utf8" });
+    expect(verify("req.xml").status).toBe(0);
+    writeFileSync(join(dir, "tampered.xml"), xml.replace(/AssertionConsumerServiceURL="[^"]+"/, 'AssertionConsumerServiceURL="https://evil.example/acs"'));
+    expect(verify("tampered.xml").status).not.toBe(0);
+    // The test IdP still reads it.
+    const page = await idp.handle(new Request(`${IDP_BASE}/sso`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ SAMLRequest: b64 }) }));
+    expect(await page!.text()).toContain('name="groups"');
   });
 });

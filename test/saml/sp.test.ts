@@ -62,10 +62,6 @@ describe("connection config validation", () => {
     ["unknown preset", (c) => (c.mapping = { preset: "auth0" }), "mapping.preset", /./],
     ["IdP-initiated on without initiateLoginUri", (c) => (c.idpInitiated = { enabled: true, appClientId: "a" }), "idpInitiated.initiateLoginUri", /required/],
     ["IdP-initiated on without the app", (c) => (c.idpInitiated = { enabled: true, initiateLoginUri: "https://app/x" }), "idpInitiated.appClientId", /required/],
-    ["signing without a Redirect endpoint", (c) => {
-      c.idp.ssoUrls = { post: "https://idp.example/sso" };
-      c.sp = { signAuthnRequests: true };
-    }, "idp.ssoUrls.redirect", /Redirect/],
   ];
   for (const [name, mutate, path, msg] of cases) {
     it(`refuses ${name} with path ${path}`, async () => {
