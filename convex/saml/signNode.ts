@@ -1,5 +1,6 @@
 "use node";
-// Enveloped XML signature on an outbound AuthnRequest for the HTTP-POST binding (SAML Bindings §3.5.4):
+// Enveloped XML signature on an outbound message (AuthnRequest, LogoutRequest, LogoutResponse) for the HTTP-POST
+// binding (SAML Bindings §3.5.4):
 // exclusive c14n, RSA-SHA256, SHA-256 digest, the Signature placed right after <saml:Issuer> as the schema
 // orders it (SAML Core §3.2.1). The sealed SP key is opened here, so the private key never crosses a boundary.
 import { v } from "convex/values";
@@ -7,7 +8,7 @@ import { SignedXml } from "xml-crypto";
 import { internalAction } from "../_generated/server";
 import { openSecret } from "../lib/crypto";
 
-export const signAuthnRequest = internalAction({
+export const signMessage = internalAction({
   args: { xml: v.string(), sealedSigningKey: v.string(), certificate: v.string() },
   returns: v.string(),
   handler: async (_ctx, { xml, sealedSigningKey, certificate }) => {

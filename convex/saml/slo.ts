@@ -7,8 +7,17 @@ import { revokeSession } from "../oauth/grants";
 import { logEvent } from "../signin";
 import { newSamlId } from "../../src/saml/encoding";
 import { configOf, endpointsFor, samlConnectionById, samlFail, spKeys } from "./lib";
+import type { SamlConfig } from "../../src/saml/config";
 
 const LOGOUT_TTL_MS = 10 * 60_000;
+
+/** Where our logout messages go: the IdP's HTTP-Redirect SLO endpoint, else its HTTP-POST one. */
+function idpSloEndpoint(cfg: SamlConfig): { binding: "redirect" | "post"; url: string } | null {
+  const s = cfg.idp.sloUrls;
+  if (s?.redirect) return { binding: "redirect", url: s.redirect };
+  if (s?.post) return { binding: "post", url: s.post };
+  return null;
+}
 
 /** What the HTTP action needs to check an inbound logout message and to answer it. */
 export const loadForSlo = internalQuery({
@@ -25,7 +34,8 @@ export const loadForSlo = internalQuery({
       enabled: cfg.slo.enabled && connection.status === "active",
       idpEntityId: cfg.idp.entityId,
       idpCertificates: [...cfg.idp.certificates],
-      idpSloUrl: cfg.idp.sloUrls?.redirect ?? null,
+      idpSlo: idpSloEndpoint(cfg),
+      signingCertificate: signing?.certificate ?? null,
       allowSha1: cfg.security.dangerouslyAllowSha1,
       clockSkewSec: cfg.security.clockSkewSec,
       spEntityId: ep.entityId,
@@ -90,8 +100,8 @@ export const startLogout = internalMutation({
     await revokeSession(ctx, session, "saml_slo_sp");
     const cfg = configOf(connection);
     const signing = (await spKeys(ctx, connection._id, "signing")).find((k) => k.status === "active");
-    const idpSloUrl = cfg.idp.sloUrls?.redirect;
-    if (!cfg.slo.enabled || !idpSloUrl || !link || !signing) {
+    const idpSlo = idpSloEndpoint(cfg);
+    if (!cfg.slo.enabled || !idpSlo || !link || !signing) {
       if (link) await ctx.db.delete(link._id);
       return { kind: "local" as const, returnTo: safeReturn ?? null };
     }
@@ -106,12 +116,14 @@ export const startLogout = internalMutation({
     return {
       kind: "idp" as const,
       requestId,
-      destination: idpSloUrl,
+      destination: idpSlo.url,
+      binding: idpSlo.binding,
       issuer: endpointsFor(connection._id).entityId,
       nameId: link.nameId,
       nameIdFormat: link.nameIdFormat ?? null,
       sessionIndex: link.sessionIndex ?? null,
       sealedSigningKey: signing.sealedPrivateKey,
+      signingCertificate: signing.certificate,
     };
   },
 });

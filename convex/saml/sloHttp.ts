@@ -5,13 +5,13 @@ import { ConvexError } from "convex/values";
 import type { ActionCtx } from "../_generated/server";
 import type { Id } from "../_generated/dataModel";
 import { internal } from "../_generated/api";
-import { errorPage, htmlPage } from "../lib/pages";
+import { autoPostPage, errorPage, htmlPage } from "../lib/pages";
 import { openSecret, sha256b64url } from "../lib/crypto";
 import { readBodyCapped } from "../lib/http";
 import { buildLogoutRequest, buildLogoutResponse, parseLogoutMessage, MessageError, STATUS, type ParsedLogoutRequest, type ParsedLogoutResponse } from "../../src/saml/messages";
 import { buildRedirectUrl, verifyRedirect, RedirectBindingError } from "../../src/saml/redirectBinding";
 import { importRsaSigningKey } from "../../src/saml/x509";
-import { newSamlId } from "../../src/saml/encoding";
+import { bytesToB64, newSamlId, utf8 } from "../../src/saml/encoding";
 import { publicMessage } from "../../src/saml/spErrors";
 
 class SloFailure extends Error {
@@ -27,6 +27,27 @@ async function fail(ctx: ActionCtx, code: string, detail: string, connectionId?:
   const ref = await ctx.runMutation(internal.traces.record, { protocol: "saml", connectionId, groupId, code, detail: `slo: ${detail}` });
   const pm = code.startsWith("slo_") ? { title: "Sign-out failed", message: "The sign-out message could not be accepted." } : publicMessage(code);
   return errorPage({ title: pm.title, message: pm.message, ref, status: 400 });
+}
+
+/** Send a logout message to the IdP, signed: a query signature (Redirect) or an enveloped one (POST). */
+async function sendToIdp(
+  ctx: ActionCtx,
+  o: { binding: "redirect" | "post"; url: string; param: "SAMLRequest" | "SAMLResponse"; xml: string; relayState?: string; sealedSigningKey: string; certificate: string },
+): Promise<Response> {
+  if (o.binding === "redirect") {
+    const location = await buildRedirectUrl({
+      destination: o.url,
+      param: o.param,
+      xml: o.xml,
+      relayState: o.relayState,
+      signingKey: await importRsaSigningKey(await openSecret(o.sealedSigningKey)),
+    });
+    return new Response(null, { status: 302, headers: { location, "cache-control": "no-store" } });
+  }
+  const signed = await ctx.runAction(internal.saml.signNode.signMessage, { xml: o.xml, sealedSigningKey: o.sealedSigningKey, certificate: o.certificate });
+  const fields: Record<string, string> = { [o.param]: bytesToB64(utf8(signed)) };
+  if (o.relayState !== undefined) fields.RelayState = o.relayState;
+  return autoPostPage(o.url, fields, "Signing out…");
 }
 
 const signedOutPage = () =>
@@ -97,23 +118,23 @@ export async function sloEndpoint(ctx: ActionCtx, request: Request, connection: 
       throw new SloFailure("slo_malformed", `"IssueInstant" is not within the last 10 minutes`);
     }
     await ctx.runMutation(internal.saml.slo.revokeByNameId, { connectionId, nameId: msg.nameId, sessionIndexes: msg.sessionIndexes });
-    if (!cfg.idpSloUrl || !cfg.sealedSigningKey) return signedOutPage();
-    const key = await importRsaSigningKey(await openSecret(cfg.sealedSigningKey));
-    const location = await buildRedirectUrl({
-      destination: cfg.idpSloUrl,
+    if (!cfg.idpSlo || !cfg.sealedSigningKey || !cfg.signingCertificate) return signedOutPage();
+    return sendToIdp(ctx, {
+      binding: cfg.idpSlo.binding,
+      url: cfg.idpSlo.url,
       param: "SAMLResponse",
       xml: buildLogoutResponse({
         id: newSamlId(),
         now,
-        destination: cfg.idpSloUrl,
+        destination: cfg.idpSlo.url,
         issuer: cfg.spEntityId,
         inResponseTo: msg.id,
         status: STATUS.success,
       }),
       relayState: msg.relayState ?? undefined,
-      signingKey: key,
+      sealedSigningKey: cfg.sealedSigningKey,
+      certificate: cfg.signingCertificate,
     });
-    return new Response(null, { status: 302, headers: { location, "cache-control": "no-store" } });
   } catch (e) {
     if (e instanceof SloFailure) return fail(ctx, e.code, e.detail, connectionId, groupId);
     return fail(ctx, "internal_error", e instanceof Error ? e.message : "unknown", connectionId, groupId);
@@ -144,9 +165,9 @@ export async function logoutStart(ctx: ActionCtx, request: Request, connection: 
     if (r.returnTo) return new Response(null, { status: 302, headers: { location: r.returnTo, "cache-control": "no-store" } });
     return signedOutPage();
   }
-  const key = await importRsaSigningKey(await openSecret(r.sealedSigningKey));
-  const location = await buildRedirectUrl({
-    destination: r.destination,
+  return sendToIdp(ctx, {
+    binding: r.binding,
+    url: r.destination,
     param: "SAMLRequest",
     xml: buildLogoutRequest({
       id: r.requestId,
@@ -157,8 +178,7 @@ export async function logoutStart(ctx: ActionCtx, request: Request, connection: 
       nameIdFormat: r.nameIdFormat,
       sessionIndex: r.sessionIndex,
     }),
-    signingKey: key,
+    sealedSigningKey: r.sealedSigningKey,
+    certificate: r.signingCertificate,
   });
-  return new Response(null, { status: 302, headers: { location, "cache-control": "no-store" } });
 }
-

@@ -49,7 +49,7 @@ export const startSamlLogin: LoginStarter = async (ctx, { connection, authReques
     let posted = xml;
     if (r.sealedSigningKey && r.signingCertificate) {
       try {
-        posted = await ctx.runAction(internal.saml.signNode.signAuthnRequest, {
+        posted = await ctx.runAction(internal.saml.signNode.signMessage, {
           xml,
           sealedSigningKey: r.sealedSigningKey,
           certificate: r.signingCertificate,

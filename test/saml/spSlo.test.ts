@@ -1,6 +1,12 @@
 // SLO: IdP-initiated (signed LogoutRequest over HTTP-Redirect) and SP-initiated (app → gateway → IdP → back).
 // Revocation is real: sessions.revokedAt set, refresh tokens deleted, refresh refused afterwards.
 import { beforeEach, describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { internal } from "../../convex/_generated/api";
+import { certificateToPem } from "../../src/saml/x509";
 import { DOMParser } from "@xmldom/xmldom";
 import type { Id } from "../../convex/_generated/dataModel";
 import { APP, exchange, form, newGateway, refresh, snapshot, type TestGateway } from "../helpers";
@@ -196,5 +202,44 @@ describe("SP-initiated SLO", () => {
     await signedIn();
     const before = await snapshot(t);
     await expectTracedFailure(t, await t.fetch(`/sso/saml/${connectionId}/logout`, form({ refresh_token: "not-a-token" })), "slo_malformed", before);
+  });
+});
+
+describe("IdP with an HTTP-POST-only SLO endpoint", () => {
+  const xmlsecVerify = (xml: string, cert: string, element: string) => {
+    const dir = mkdtempSync(join(tmpdir(), "slo-sig-"));
+    writeFileSync(join(dir, "m.xml"), xml);
+    writeFileSync(join(dir, "c.pem"), certificateToPem(cert));
+    return spawnSync("xmlsec1", ["--verify", "--enabled-key-data", "x509", "--pubkey-cert-pem", join(dir, "c.pem"), "--id-attr:ID", `urn:oasis:names:tc:SAML:2.0:protocol:${element}`, join(dir, "m.xml")], { encoding: "utf8" }).status;
+  };
+  const posted = async (res: Response, param: string) => {
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain(`action="${IDP_BASE}/slo-post"`);
+    const b64 = new RegExp(`name="${param}" value="([^"]+)"`).exec(html)![1]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)));
+    return Buffer.from(b64, "base64").toString();
+  };
+
+  it("our LogoutRequest and LogoutResponse go by auto-POST with an enveloped signature (verified by xmlsec1)", async () => {
+    const cfg = await t.run(async (ctx) => (await ctx.db.get(connectionId))!.config);
+    await t.mutation(internal.saml.admin.updateConnection, { connectionId, config: { ...cfg, idp: { ...cfg.idp, sloUrls: { post: `${IDP_BASE}/slo-post` } } } });
+    const md = await (await t.fetch(`/sso/saml/${connectionId}/metadata`)).text();
+    const spCert = /<md:KeyDescriptor use="signing">.*?<ds:X509Certificate>([^<]+)</.exec(md)![1]!;
+
+    // IdP-initiated (POST in), answered by POST.
+    await signedIn("_s1");
+    const inbound = idp.logoutRequestPost({ spSloUrl: sloUrl(), nameId: "ada@acme.example", sessionIndex: "_s1" });
+    const answer = await posted(await t.fetch(`/sso/saml/${connectionId}/slo`, form({ SAMLRequest: inbound, RelayState: "r1" })), "SAMLResponse");
+    expect(answer).toContain("<samlp:LogoutResponse");
+    expect(xmlsecVerify(answer, spCert, "LogoutResponse")).toBe(0);
+    expect(await liveSessions()).toBe(0);
+
+    // SP-initiated, sent by POST.
+    const { refreshToken } = await signedIn("_s2");
+    const out = await posted(await t.fetch(`/sso/saml/${connectionId}/logout`, form({ refresh_token: refreshToken })), "SAMLRequest");
+    expect(out).toContain("<samlp:SessionIndex>_s2</samlp:SessionIndex>");
+    expect(xmlsecVerify(out, spCert, "LogoutRequest")).toBe(0);
+    expect(xmlsecVerify(out.replace("_s2", "_s3"), spCert, "LogoutRequest")).not.toBe(0);
+    expect(await liveSessions()).toBe(0);
   });
 });
