@@ -9,7 +9,7 @@ import { internal } from "../_generated/api";
 import { errorPage } from "../lib/pages";
 import { readBodyCapped } from "../lib/http";
 import { openSecret } from "../lib/crypto";
-import { publicMessage } from "../../src/saml/spErrors";
+import { closedTraceCode, publicMessage } from "../../src/saml/spErrors";
 
 /** Hard cap on the POST body before any parsing: 1 MiB decoded cap × 4/3 base64 × URL-encoding headroom. */
 const MAX_ACS_BODY = 3 * 1024 * 1024;
@@ -89,6 +89,8 @@ export async function acs(ctx: ActionCtx, request: Request, connection: string):
     } else if (e instanceof Error) {
       detail = `${e.name}: ${e.message}`.slice(0, 500);
     }
+    if (closedTraceCode(code) !== code) detail = `(${code.slice(0, 40)}) ${detail}`;
+    code = closedTraceCode(code);
     const ref = await ctx.runMutation(internal.traces.record, {
       protocol: "saml",
       connectionId,

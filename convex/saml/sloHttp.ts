@@ -12,7 +12,7 @@ import { buildLogoutRequest, buildLogoutResponse, parseLogoutMessage, MessageErr
 import { buildRedirectUrl, verifyRedirect, RedirectBindingError } from "../../src/saml/redirectBinding";
 import { importRsaSigningKey } from "../../src/saml/x509";
 import { bytesToB64, newSamlId, utf8 } from "../../src/saml/encoding";
-import { publicMessage } from "../../src/saml/spErrors";
+import { closedTraceCode, publicMessage } from "../../src/saml/spErrors";
 
 class SloFailure extends Error {
   constructor(
@@ -23,7 +23,9 @@ class SloFailure extends Error {
   }
 }
 
-async function fail(ctx: ActionCtx, code: string, detail: string, connectionId?: Id<"connections">, groupId?: Id<"groups">) {
+async function fail(ctx: ActionCtx, rawCode: string, detail: string, connectionId?: Id<"connections">, groupId?: Id<"groups">) {
+  const code = closedTraceCode(rawCode);
+  if (code !== rawCode) detail = `(${rawCode.slice(0, 40)}) ${detail}`;
   const ref = await ctx.runMutation(internal.traces.record, { protocol: "saml", connectionId, groupId, code, detail: `slo: ${detail}` });
   const pm = code.startsWith("slo_") ? { title: "Sign-out failed", message: "The sign-out message could not be accepted." } : publicMessage(code);
   return errorPage({ title: pm.title, message: pm.message, ref, status: 400 });

@@ -10,7 +10,7 @@ import { buildAuthnRequest } from "../../src/saml/messages";
 import { buildRedirectUrl } from "../../src/saml/redirectBinding";
 import { importRsaSigningKey } from "../../src/saml/x509";
 import { bytesToB64, utf8 } from "../../src/saml/encoding";
-import { publicMessage } from "../../src/saml/spErrors";
+import { closedTraceCode, publicMessage } from "../../src/saml/spErrors";
 
 const EMAIL = /^[^\s@<>]{1,64}@[^\s@<>]{1,255}$/;
 
@@ -60,7 +60,7 @@ export const startSamlLogin: LoginStarter = async (ctx, { connection, authReques
     }
     return autoPostPage(r.destination, { SAMLRequest: bytesToB64(utf8(posted)), RelayState: r.relayState }, "Signing in…");
   } catch (e) {
-    const code = e instanceof ConvexError && typeof e.data?.code === "string" ? (e.data.code as string) : "internal_error";
+    const code = closedTraceCode(e instanceof ConvexError && typeof e.data?.code === "string" ? (e.data.code as string) : "internal_error");
     const detail = e instanceof ConvexError ? String(e.data?.message ?? "") : e instanceof Error ? e.message : "unknown";
     const ref = await ctx.runMutation(internal.traces.record, {
       protocol: "saml",

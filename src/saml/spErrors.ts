@@ -1,3 +1,5 @@
+import { SAML_ERROR_CODES } from "./errors";
+
 // Codes for failures on the SP side of a SAML login that are not response-validation failures
 // (those are SamlErrorCode in errors.ts). Together they are the closed set a trace row carries.
 export const SAML_SP_ERROR_CODES = [
@@ -44,4 +46,17 @@ export function publicMessage(code: string): { title: string; message: string } 
     default:
       return { title: "Sign-in failed", message: "Your identity provider's response could not be accepted." };
   }
+}
+
+
+const ALL_CODES: ReadonlySet<string> = new Set<string>([...SAML_ERROR_CODES, ...SAML_SP_ERROR_CODES]);
+
+/** The closed set a SAML trace row may carry: validation codes (errors.ts) and SP codes (above). */
+export function isSamlTraceCode(code: string): boolean {
+  return ALL_CODES.has(code);
+}
+
+/** Anything outside the closed set becomes internal_error (the original stays in the private detail). */
+export function closedTraceCode(code: string): string {
+  return ALL_CODES.has(code) ? code : "internal_error";
 }

@@ -6,6 +6,7 @@ import { internal } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { createTestSamlIdp, type TestSamlIdp } from "../../local/samlIdp";
 import { decodeRedirect } from "../../src/saml/redirectBinding";
+import { isSamlTraceCode } from "../../src/saml/spErrors";
 import { APP, form, pkcePair, seedGroupAndApp, snapshot, type TestGateway } from "../helpers";
 
 export const IDP_BASE = "https://idp.example.test/saml";
@@ -86,6 +87,7 @@ export async function expectTracedFailure(t: TestGateway, res: Response, code: s
   expect(ref, "error page carries a reference").toBeTruthy();
   const trace = await t.query(internal.traces.byRef, { ref: ref! });
   expect(trace?.code).toBe(code);
+  expect(isSamlTraceCode(code), `${code} is in the closed set`).toBe(true);
   expect(trace?.protocol).toBe("saml");
   // Nothing but the trace row was written.
   const after = await snapshot(t);

@@ -9,6 +9,7 @@ import { decodeRedirect, RedirectBindingError } from "../../src/saml/redirectBin
 import { parseSamlConfig, SamlConfigError } from "../../src/saml/config";
 import { newGateway, snapshot } from "../helpers";
 import { setupSaml } from "./samlFlow";
+import { isSamlTraceCode } from "../../src/saml/spErrors";
 
 const okta = readFileSync(new URL("../../fixtures/saml/metadata/okta.xml", import.meta.url), "utf8");
 
@@ -88,7 +89,10 @@ describe("endpoints: random posts give a 4xx page and write only a trace", () =>
           expect(res.status).toBeLessThan(500);
           const after = await snapshot(t);
           for (const [table, rows] of Object.entries(after)) {
-            if (table === "ssoTraces") expect(rows.length).toBe(before[table]!.length + 1);
+            if (table === "ssoTraces") {
+              expect(rows.length).toBe(before[table]!.length + 1);
+              expect(isSamlTraceCode((rows.at(-1) as { code: string }).code)).toBe(true);
+            }
             else expect(rows).toEqual(before[table]);
           }
         },
