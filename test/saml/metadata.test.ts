@@ -154,3 +154,30 @@ describe("SP metadata", () => {
     expect(lastIdx("NameIDFormat")).toBeLessThan(firstIdx("AssertionConsumerService"));
   });
 });
+
+describe("SP metadata read by an independent implementation (samlify)", () => {
+  it("samlify's ServiceProvider reads entity ID, POST ACS, SLO, flags and both certificates from ours", async () => {
+    const samlify = await import("samlify");
+    const sign = "MIIBsigningcert";
+    const enc = "MIIBencryptioncert";
+    const xml = buildSpMetadata({
+      entityId: "https://gw.example.test/sso/saml/c1/metadata",
+      acsUrl: "https://gw.example.test/sso/saml/c1/acs",
+      sloUrl: "https://gw.example.test/sso/saml/c1/slo",
+      nameIdFormats: ["urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"],
+      signingCertificates: [sign],
+      encryptionCertificates: [enc],
+      authnRequestsSigned: true,
+      wantAssertionsSigned: true,
+    });
+    const sp = samlify.ServiceProvider({ metadata: xml });
+    const meta = sp.entityMeta;
+    expect(meta.getEntityID()).toBe("https://gw.example.test/sso/saml/c1/metadata");
+    expect(meta.getAssertionConsumerService("post")).toBe("https://gw.example.test/sso/saml/c1/acs");
+    expect(meta.getSingleLogoutService("redirect")).toBe("https://gw.example.test/sso/saml/c1/slo");
+    expect(meta.isWantAssertionsSigned()).toBe(true);
+    expect(meta.isAuthnRequestSigned()).toBe(true);
+    expect(meta.getX509Certificate("signing")).toBe(sign);
+    expect(meta.getX509Certificate("encryption")).toBe(enc);
+  });
+});
