@@ -40,6 +40,8 @@ export function publicMessage(code: string): { title: string; message: string } 
       return { title: "Sign-in expired", message: "This sign-in was already completed or took too long. Go back to the application and sign in again." };
     case "replayed_assertion":
       return { title: "Sign-in refused", message: "This sign-in response was already used. Go back to the application and sign in again." };
+    case "signin_failed":
+      return { title: "Sign-in refused", message: "Your account cannot sign in to this organisation right now. Contact your administrator." };
     case "unsolicited_response":
     case "idp_initiated_no_app":
       return { title: "Sign-in refused", message: "Sign-in must be started from the application, not from the identity provider." };
