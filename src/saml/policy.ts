@@ -186,7 +186,8 @@ export function checkResponse(response: XElement, signed: boolean, expected: Sam
   }
   // Bindings §3.5.5.2: a signed POST message MUST carry Destination and the receiver MUST check it.
   // When the Response is not signed, Destination is optional (the signed assertion's Recipient is the
-  // binding check), but if present it must still match.
+  // binding check), but if present it must still match (Core §3.2.2: "If it does not, the response MUST
+  // be discarded").
   const destination = response.getAttribute("Destination");
   if (destination === null || destination === "") {
     if (signed) throw new SamlError("destination_mismatch", `signed Response has no "Destination" (Bindings §3.5.5.2)`);

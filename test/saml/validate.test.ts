@@ -176,6 +176,29 @@ describe("never throws, always a closed-set code", () => {
     expect(await validateSamlResponse({ samlResponse, now: Number.NaN, expected: expectedFor("okta") })).toMatchObject({ ok: false, code: "invalid_configuration" });
     expect(await validateSamlResponse(null as never)).toMatchObject({ ok: false, code: "invalid_configuration" });
   });
+  it("an IdP certificate with an RSA key under 2048 bits is refused as configuration", async () => {
+    const weak = `-----BEGIN CERTIFICATE-----
+MIIB+jCCAWOgAwIBAgIUZMxIsbIz84qmIgqLYBJ5hsUC83kwDQYJKoZIhvcNAQEL
+BQAwDzENMAsGA1UEAwwEd2VhazAeFw0yNjExMjUwMzMyMjZaFw0yNjEyMjUwMzMy
+MjZaMA8xDTALBgNVBAMMBHdlYWswgZ8wDQYJKoZIhvcNAQEBBQADgY0AMIGJAoGB
+AK4Fsrxopy1KvfKBtAxdjyzTi6f9iWGzURW4zR5GyfDaodBkCJTxDiazLdVk2dg1
+CJqvCx3XRRJEuUD3C9aZ7duT+0RPyhGN0H+bPUUk9ADF/qyBDpVZVAmBzXJEcdah
+HwcA+7AGf9u0TzFNp/iQ4icdQF1hdj/QhJtsJY8G9EyHAgMBAAGjUzBRMB0GA1Ud
+DgQWBBRtVEyzGWlkYjyApb43YCxHZfLGTjAfBgNVHSMEGDAWgBRtVEyzGWlkYjyA
+pb43YCxHZfLGTjAPBgNVHRMBAf8EBTADAQH/MA0GCSqGSIb3DQEBCwUAA4GBADEm
+fE01o4gg0QA+MvTlvOEskp0zWyrZ4NSmyp6JwIbXGd584CY6BUM3cVpCVZT2Jd1D
+G1IkbpL0WlEkYfjczdgFNOAXrlNBsp/yVtuWtQ6kE+iPFsuPA7jzw2AdEaYNKFXP
+v+pYME6tjcUn4KdvCfR2D4LJvt+aTHetLbOXU6Mh
+-----END CERTIFICATE-----\n`;
+    const samlResponse = b64(xmlOf("okta/response-and-assertion-signed.xmlsec1.xml"));
+    expect(await validateSamlResponse({ samlResponse, now: NOW, expected: { ...expectedFor("okta"), idpCertificates: [weak] } })).toMatchObject({ ok: false, code: "invalid_configuration" });
+  });
+  it("SP decryption keys that are not private keys are a configuration error, not a decryption failure", async () => {
+    const f = fixture("adfs/encrypted-aes128gcm.xmlsec1.xml");
+    const exp = expectedFor(f.shape);
+    exp.decryptionKeys = ["-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n"];
+    expect(await validateSamlResponse({ samlResponse: b64(xmlOf(f.file)), now: NOW, expected: exp })).toMatchObject({ ok: false, code: "invalid_configuration" });
+  });
   it("bare base64 certificates (no PEM armour) are accepted as configuration", async () => {
     const exp = expectedFor("okta");
     exp.idpCertificates = exp.idpCertificates.map((c) => c.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""));

@@ -135,11 +135,18 @@ function loadTrust(certs: string[]): Trust {
     let hit = certCache.get(c);
     if (!hit) {
       const der = certDer(c);
+      let x509: X509Certificate;
       try {
-        hit = { der, pem: new X509Certificate(Buffer.from(der, "base64")).toString() };
+        x509 = new X509Certificate(Buffer.from(der, "base64"));
       } catch {
         fail("invalid_configuration", `expected.idpCertificates[${i}] is not an X.509 certificate`);
       }
+      // RSA keys under 2048 bits are factorable at moderate cost (NIST SP 800-131A disallows them).
+      const details = x509.publicKey.asymmetricKeyDetails;
+      if (x509.publicKey.asymmetricKeyType === "rsa" && (details?.modulusLength ?? 0) < 2048) {
+        fail("invalid_configuration", `expected.idpCertificates[${i}] has an RSA key shorter than 2048 bits`);
+      }
+      hit = { der, pem: x509.toString() };
       if (certCache.size >= 256) certCache.clear();
       certCache.set(c, hit);
     }
@@ -279,6 +286,23 @@ function scanEnvelope(root: XElement, expected: SamlExpected, trust: Trust) {
   return { assertion, encrypted, responseSigned: responseSignatures.length === 1, assertionSigned: assertionSignatures === 1, pems };
 }
 
+// Parsed SP keys per process, like the certificates (bounded; keyed by the configured PEM text).
+const keyCache = new Map<string, KeyObject | null>();
+function privateKeyOf(pem: string): KeyObject | null {
+  if (typeof pem !== "string") return null;
+  let key = keyCache.get(pem);
+  if (key === undefined) {
+    try {
+      key = createPrivateKey(pem);
+    } catch {
+      key = null;
+    }
+    if (keyCache.size >= 64) keyCache.clear();
+    keyCache.set(pem, key);
+  }
+  return key;
+}
+
 /** Pick the SP key that unwraps the EncryptedKey (rotation: old and new keys). */
 function selectDecryptionKey(encryptedAssertion: XElement, keys: string[]): string {
   const encryptedData = children(encryptedAssertion, NS.xenc, "EncryptedData");
@@ -304,13 +328,17 @@ function selectDecryptionKey(encryptedAssertion: XElement, keys: string[]): stri
   if (!cipherValue) fail("decryption_failed", "EncryptedKey has no CipherValue");
   const wrapped = Buffer.from((cipherValue.textContent ?? "").replace(/\s+/g, ""), "base64");
   if (!Array.isArray(keys) || keys.length === 0) fail("decryption_failed", "encrypted assertion but no SP decryption key is configured");
+  if (keys.length === 1) {
+    // One key (no rotation in progress): nothing to choose; decryptXml unwraps it once.
+    if (!privateKeyOf(keys[0]!)) fail("invalid_configuration", "expected.decryptionKeys holds no usable private key");
+    if (wrapped.length === 0) fail("decryption_failed", "EncryptedKey CipherValue is empty");
+    return keys[0]!;
+  }
+  let usable = 0;
   for (const pem of keys) {
-    let key: KeyObject;
-    try {
-      key = createPrivateKey(pem);
-    } catch {
-      continue;
-    }
+    const key = privateKeyOf(pem);
+    if (!key) continue;
+    usable++;
     try {
       const cek = privateDecrypt({ key, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" }, wrapped);
       if (cek.length === keyLen) return pem;
@@ -318,6 +346,7 @@ function selectDecryptionKey(encryptedAssertion: XElement, keys: string[]): stri
       // wrong key: try the next one
     }
   }
+  if (usable === 0) fail("invalid_configuration", "expected.decryptionKeys holds no usable private key");
   fail("decryption_failed", "no configured SP key decrypts the EncryptedKey");
 }
 
