@@ -2,11 +2,13 @@
 import { httpRouter } from "convex/server";
 import { registerIssuerRoutes } from "./oauth/http";
 import { registerOidcRoutes } from "./oidc/http";
+import { registerSamlRoutes } from "./saml/http";
 import { registerScimRoutes } from "./scim/http";
 
 const http = httpRouter();
 
 registerIssuerRoutes(http);
+registerSamlRoutes(http);
 registerOidcRoutes(http);
 registerScimRoutes(http);
 

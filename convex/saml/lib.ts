@@ -1,0 +1,39 @@
+// Shared adapter helpers for the SAML modules (no Convex functions here).
+import { ConvexError } from "convex/values";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { QueryCtx } from "../_generated/server";
+import { parseSamlConfig, type SamlConfig } from "../../src/saml/config";
+import { spEndpoints, type SpEndpoints } from "../../src/saml/endpoints";
+import { siteUrl } from "../lib/env";
+
+export type SamlFailure = { kind: "SamlError"; code: string; message: string };
+
+/** Errors crossing a function boundary are ConvexError values with a kind (COMMON.md). */
+export function samlFail(code: string, message: string): ConvexError<SamlFailure> {
+  return new ConvexError({ kind: "SamlError" as const, code, message });
+}
+
+export function endpointsFor(connectionId: Id<"connections"> | string): SpEndpoints {
+  return spEndpoints(siteUrl(), connectionId);
+}
+
+/** The stored config, re-validated on read (it was validated on write; this catches a schema change). */
+export function configOf(connection: Doc<"connections">): SamlConfig {
+  return parseSamlConfig(connection.config);
+}
+
+/** An untrusted id string from a URL → the SAML connection, or null. */
+export async function samlConnectionById(ctx: QueryCtx, raw: string): Promise<Doc<"connections"> | null> {
+  const id = ctx.db.normalizeId("connections", raw);
+  if (!id) return null;
+  const c = await ctx.db.get(id);
+  return c && c.kind === "saml" ? c : null;
+}
+
+export async function spKeys(ctx: QueryCtx, connectionId: Id<"connections">, use: "signing" | "encryption") {
+  const rows = await ctx.db
+    .query("samlSpKeys")
+    .withIndex("by_connectionId_and_use", (q) => q.eq("connectionId", connectionId).eq("use", use))
+    .take(10);
+  return rows.filter((r) => r.status !== "retired");
+}
