@@ -1,4 +1,5 @@
 // base64url and hashing on Web APIs only (Convex's default runtime has no Buffer).
+import { sha256 } from "./sha256";
 
 export function base64UrlEncode(bytes: Uint8Array): string {
   let binary = "";
@@ -20,9 +21,12 @@ export function randomToken(bytes = 32): string {
   return base64UrlEncode(buf);
 }
 
+/**
+ * base64url(SHA-256(UTF-8 text)). Pure JavaScript (src/session/sha256.ts) so that it runs the same in HTTP
+ * actions, queries and mutations; kept async so callers need not change if it moves to crypto.subtle.
+ */
 export async function sha256b64url(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return base64UrlEncode(new Uint8Array(digest));
+  return base64UrlEncode(sha256(new TextEncoder().encode(text)));
 }
 
 /** RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier))). */

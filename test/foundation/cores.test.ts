@@ -83,3 +83,19 @@ describe("PKCE", () => {
     expect(await pkceS256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")).toBe("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
   });
 });
+
+describe("SHA-256 (pure, for queries and mutations)", () => {
+  test("FIPS 180-4 / NIST vectors and agreement with Node's crypto on random inputs", async () => {
+    const { sha256 } = await import("../../src/session/sha256");
+    const { createHash, randomBytes } = await import("node:crypto");
+    const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+    // https://csrc.nist.gov/CSRC/media/Projects/Cryptographic-Standards-and-Guidelines/documents/examples/SHA256.pdf
+    expect(hex(sha256(new TextEncoder().encode("abc")))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(hex(sha256(new TextEncoder().encode("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")))).toBe("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    expect(hex(sha256(new Uint8Array(0)))).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    for (let n = 0; n < 200; n++) {
+      const data = randomBytes(n * 3 + (n % 7));
+      expect(hex(sha256(data))).toBe(createHash("sha256").update(data).digest("hex"));
+    }
+  });
+});
