@@ -5,6 +5,7 @@
 // Limitation (documented in docs/oidc.md): the Convex runtime has no DNS API, so a public name that resolves
 // to a private address is not caught here; literal IPs and local names are.
 import { OidcError } from "./errors";
+import { BodyTooLargeError, readBodyCapped } from "../shared/body";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -85,30 +86,13 @@ export function assertFetchable(url: string, allowPrivate = false): URL {
   return u;
 }
 
-async function readCapped(res: Response, maxBytes: number, origin: string): Promise<Uint8Array> {
-  const declared = Number(res.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new OidcError("fetch_refused", `${origin} response exceeds ${maxBytes} bytes`);
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new OidcError("fetch_refused", `${origin} response exceeds ${maxBytes} bytes`);
-    }
-    chunks.push(value);
+async function readCapped(res: Response, maxBytes: number, origin: string): Promise<Uint8Array<ArrayBuffer>> {
+  try {
+    return (await readBodyCapped(res, maxBytes)) ?? new Uint8Array(0);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) throw new OidcError("fetch_refused", `${origin} response exceeds ${maxBytes} bytes`);
+    throw e;
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }
 
 /**

@@ -4,6 +4,7 @@
 //
 // Limit (documented in docs/saml.md): the Convex default runtime has no DNS API, so a public name that resolves
 // to a private address cannot be detected here; Convex's own egress is not inside the customer's network.
+import { BodyTooLargeError, declaresTooLarge, readStreamCapped } from "../shared/body";
 
 export class FetchGuardError extends Error {
   constructor(
@@ -126,35 +127,17 @@ export async function guardedFetchText(raw: string, opts: GuardedFetchOptions): 
         continue;
       }
       if (res.status !== 200) throw new FetchGuardError("fetch_status", `HTTP ${res.status}`);
-      const declared = Number(res.headers.get("content-length") ?? "NaN");
-      if (Number.isFinite(declared) && declared > opts.maxBytes) {
+      if (declaresTooLarge(res.headers, opts.maxBytes)) {
         throw new FetchGuardError("fetch_too_large", `body larger than ${opts.maxBytes} bytes`);
       }
       if (!res.body) return "";
-      const reader = res.body.getReader();
-      const chunks: Uint8Array[] = [];
-      let total = 0;
-      for (;;) {
-        let r: ReadableStreamReadResult<Uint8Array>;
-        try {
-          r = await reader.read();
-        } catch {
-          if (timedOut) throw new FetchGuardError("fetch_timeout", `no answer within ${opts.timeoutMs} ms`);
-          throw new FetchGuardError("fetch_failed", "reading the body failed");
-        }
-        if (r.done) break;
-        total += r.value.length;
-        if (total > opts.maxBytes) {
-          await reader.cancel().catch(() => {});
-          throw new FetchGuardError("fetch_too_large", `body larger than ${opts.maxBytes} bytes`);
-        }
-        chunks.push(r.value);
-      }
-      const all = new Uint8Array(total);
-      let o = 0;
-      for (const c of chunks) {
-        all.set(c, o);
-        o += c.length;
+      let all: Uint8Array;
+      try {
+        all = await readStreamCapped(res.body, opts.maxBytes);
+      } catch (e) {
+        if (e instanceof BodyTooLargeError) throw new FetchGuardError("fetch_too_large", `body larger than ${opts.maxBytes} bytes`);
+        if (timedOut) throw new FetchGuardError("fetch_timeout", `no answer within ${opts.timeoutMs} ms`);
+        throw new FetchGuardError("fetch_failed", "reading the body failed");
       }
       try {
         return new TextDecoder("utf-8", { fatal: true }).decode(all);
