@@ -2,6 +2,7 @@
 // code serves HTTP actions in Convex's default runtime, outbound fetches and in-memory streams (inflate).
 // Callers map BodyTooLargeError to their own protocol error (OAuth invalid_request, SCIM 413, OidcError
 // fetch_refused, SAML codes); any other error (a failing read) propagates unchanged.
+import { concatBytes } from "./bytes";
 
 export class BodyTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
@@ -33,13 +34,7 @@ export async function readStreamCapped(stream: ReadableStream<Uint8Array>, maxBy
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /**
