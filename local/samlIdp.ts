@@ -182,8 +182,9 @@ export function createTestSamlIdp(opts: {
     return out.context;
   }
 
-  async function logoutRequestUrl(o: { spSloUrl: string; nameId: string; sessionIndex?: string; now?: number; relayState?: string }) {
-    const xml = buildLogoutRequest({
+  /** An IdP-initiated LogoutRequest to the SP, unsigned (each binding signs it its own way). */
+  function logoutRequestXml(o: { spSloUrl: string; nameId: string; sessionIndex?: string; now?: number }): string {
+    return buildLogoutRequest({
       id: "_" + randomBytes(20).toString("hex"),
       now: o.now ?? Date.now(),
       destination: o.spSloUrl,
@@ -192,6 +193,10 @@ export function createTestSamlIdp(opts: {
       nameIdFormat: EMAIL_FMT,
       sessionIndex: o.sessionIndex,
     });
+  }
+
+  async function logoutRequestUrl(o: { spSloUrl: string; nameId: string; sessionIndex?: string; now?: number; relayState?: string }) {
+    const xml = logoutRequestXml(o);
     return buildRedirectUrl({
       destination: o.spSloUrl,
       param: "SAMLRequest",
@@ -202,15 +207,7 @@ export function createTestSamlIdp(opts: {
   }
 
   function logoutRequestPost(o: { spSloUrl: string; nameId: string; sessionIndex?: string; now?: number; signatureAlgorithm?: string; digestAlgorithm?: string }) {
-    const xml = buildLogoutRequest({
-      id: "_" + randomBytes(20).toString("hex"),
-      now: o.now ?? Date.now(),
-      destination: o.spSloUrl,
-      issuer: entityId,
-      nameId: o.nameId,
-      nameIdFormat: EMAIL_FMT,
-      sessionIndex: o.sessionIndex,
-    });
+    const xml = logoutRequestXml(o);
     const sig = new SignedXml({
       privateKey: privateKeyPem,
       canonicalizationAlgorithm: "http://www.w3.org/2001/10/xml-exc-c14n#",

@@ -1,5 +1,6 @@
 // Small HTTP helpers shared by the protocol adapters.
 import { OAuthError, type OAuthErrorValue } from "../../src/oauth/errors";
+import { BodyTooLargeError, readBodyCapped as readBytesCapped } from "../../src/shared/body";
 
 export const MAX_FORM_BYTES = 16 * 1024;
 
@@ -20,29 +21,14 @@ export function oauthErrorResponse(err: OAuthError | OAuthErrorValue, headers: R
 
 /** Read a body with a size cap, without trusting Content-Length. Returns null when over the cap. */
 export async function readBodyCapped(request: Request, maxBytes: number): Promise<string | null> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) return null;
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
+  let bytes: Uint8Array | null;
+  try {
+    bytes = await readBytesCapped(request, maxBytes);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) return null;
+    throw e;
   }
-  const all = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  return bytes === null ? "" : new TextDecoder().decode(bytes);
 }
 
 /**

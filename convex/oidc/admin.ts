@@ -13,6 +13,15 @@ import { OidcError } from "../../src/oidc/errors";
 
 const roleRules = v.optional(v.array(v.object({ value: v.string(), role: v.string() })));
 
+/** saveConnection's input, passed on unchanged (config prepared) to insertConnection. */
+const connectionArgs = {
+  groupId: v.id("groups"),
+  name: v.string(),
+  config: v.any(),
+  roleRules,
+  connectionId: v.optional(v.id("connections")),
+};
+
 /** Input → stored form. Throws ConvexError({ kind: "ConfigError", path, message }). */
 export async function prepareOidcConfig(input: unknown, previous?: OidcConfig): Promise<OidcConfig> {
   let parsed;
@@ -44,13 +53,7 @@ export async function prepareOidcConfig(input: unknown, previous?: OidcConfig): 
 }
 
 export const insertConnection = internalMutation({
-  args: {
-    groupId: v.id("groups"),
-    name: v.string(),
-    config: v.any(),
-    roleRules,
-    connectionId: v.optional(v.id("connections")),
-  },
+  args: connectionArgs,
   returns: v.id("connections"),
   handler: async (ctx, args) => {
     parseOidcConfig(args.config); // never store an unvalidated config
@@ -90,13 +93,7 @@ export const getConnectionForUpdate = internalQuery({
  * needs: the redirect URI and, for private_key_jwt, the JWKS URL of the gateway-held key.
  */
 export const saveConnection = internalAction({
-  args: {
-    groupId: v.id("groups"),
-    name: v.string(),
-    config: v.any(),
-    roleRules,
-    connectionId: v.optional(v.id("connections")),
-  },
+  args: connectionArgs,
   returns: v.object({ connectionId: v.id("connections"), redirectUri: v.string(), jwksUri: v.optional(v.string()) }),
   handler: async (ctx, args): Promise<{ connectionId: Id<"connections">; redirectUri: string; jwksUri?: string }> => {
     let previous: OidcConfig | undefined;

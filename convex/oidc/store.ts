@@ -3,6 +3,7 @@
 import { ConvexError, v } from "convex/values";
 import { internalMutation, internalQuery } from "../_generated/server";
 import { completeSignIn, logEvent, profileValidator } from "../signin";
+import { oidcStateFields } from "../tables/oidc";
 
 export const STATE_TTL_MS = 10 * 60 * 1000;
 
@@ -24,15 +25,7 @@ export const putDiscovery = internalMutation({
 });
 
 export const createState = internalMutation({
-  args: {
-    state: v.string(),
-    connectionId: v.id("connections"),
-    authRequestId: v.id("authRequests"),
-    nonce: v.string(),
-    codeVerifier: v.string(),
-    redirectUri: v.string(),
-    issuer: v.string(),
-  },
+  args: oidcStateFields,
   returns: v.null(),
   handler: async (ctx, args) => {
     const now = Date.now();

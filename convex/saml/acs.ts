@@ -6,7 +6,7 @@ import { internalMutation, internalQuery } from "../_generated/server";
 import { completeSignIn } from "../signin";
 import { mapProfile, MappingError } from "../../src/saml/attributes";
 import { siteUrl } from "../lib/env";
-import { configOf, endpointsFor, samlConnectionById, samlFail, spKeys } from "./lib";
+import { assertionValidator, configOf, endpointsFor, samlConnectionById, samlFail, spKeys } from "./lib";
 
 const MAX_PENDING = 50;
 
@@ -59,17 +59,6 @@ export const load = internalQuery({
       sealedDecryptionKeys: encryptionKeys,
     };
   },
-});
-
-export const assertionValidator = v.object({
-  id: v.string(),
-  issuer: v.string(),
-  inResponseTo: v.union(v.string(), v.null()),
-  nameId: v.string(),
-  nameIdFormat: v.union(v.string(), v.null()),
-  sessionIndex: v.union(v.string(), v.null()),
-  notOnOrAfter: v.number(),
-  attributes: v.record(v.string(), v.array(v.string())),
 });
 
 export const finish = internalMutation({

@@ -1,10 +1,22 @@
 // Shared adapter helpers for the SAML modules (no Convex functions here).
-import { ConvexError } from "convex/values";
+import { ConvexError, v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { parseSamlConfig, type SamlConfig } from "../../src/saml/config";
 import { spEndpoints, type SpEndpoints } from "../../src/saml/endpoints";
 import { siteUrl } from "../lib/env";
+
+/** A validated assertion as the node validator returns it and the ACS finish mutation takes it. */
+export const assertionValidator = v.object({
+  id: v.string(),
+  issuer: v.string(),
+  inResponseTo: v.union(v.string(), v.null()),
+  nameId: v.string(),
+  nameIdFormat: v.union(v.string(), v.null()),
+  sessionIndex: v.union(v.string(), v.null()),
+  notOnOrAfter: v.number(),
+  attributes: v.record(v.string(), v.array(v.string())),
+});
 
 export type SamlFailure = { kind: "SamlError"; code: string; message: string };
 

@@ -6,6 +6,7 @@
 import { v } from "convex/values";
 import { internalAction } from "../_generated/server";
 import { validateSamlResponse } from "../../src/saml/node/validate";
+import { assertionValidator } from "./lib";
 
 export const validateResponse = internalAction({
   args: {
@@ -28,16 +29,7 @@ export const validateResponse = internalAction({
   returns: v.union(
     v.object({
       ok: v.literal(true),
-      assertion: v.object({
-        id: v.string(),
-        issuer: v.string(),
-        inResponseTo: v.union(v.string(), v.null()),
-        nameId: v.string(),
-        nameIdFormat: v.union(v.string(), v.null()),
-        sessionIndex: v.union(v.string(), v.null()),
-        notOnOrAfter: v.number(),
-        attributes: v.record(v.string(), v.array(v.string())),
-      }),
+      assertion: assertionValidator,
     }),
     v.object({ ok: v.literal(false), code: v.string(), detail: v.string() }),
   ),

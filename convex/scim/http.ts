@@ -7,6 +7,7 @@ import { internal } from "../_generated/api";
 import { httpAction } from "../_generated/server";
 import { ScimError, renderError } from "../../src/scim/errors";
 import { LIMITS } from "../../src/scim/schemas";
+import { BodyTooLargeError, readBodyCapped } from "../../src/shared/body";
 import { sha256b64url } from "./store";
 
 export const SCIM_PREFIX = "/scim/v2/";
@@ -31,30 +32,16 @@ function acceptableContentType(req: Request): boolean {
 }
 
 async function readBody(req: Request): Promise<string | undefined> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > LIMITS.maxBodyBytes) throw new ScimError(413, undefined, `request body is larger than ${LIMITS.maxBodyBytes} bytes`);
-  if (!req.body) return undefined;
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > LIMITS.maxBodyBytes) {
-      await reader.cancel();
-      throw new ScimError(413, undefined, `request body is larger than ${LIMITS.maxBodyBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.byteLength;
-  }
+  let bytes: Uint8Array | null;
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(all);
+    bytes = await readBodyCapped(req, LIMITS.maxBodyBytes);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) throw new ScimError(413, undefined, `request body is larger than ${LIMITS.maxBodyBytes} bytes`);
+    throw e;
+  }
+  if (bytes === null) return undefined;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new ScimError(400, "invalidSyntax", "request body is not UTF-8");
   }

@@ -2,17 +2,22 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 
+/** What the start of a login writes to an oidcStates row (also the args of convex/oidc/store.ts createState). */
+export const oidcStateFields = {
+  state: v.string(),
+  connectionId: v.id("connections"),
+  authRequestId: v.id("authRequests"),
+  nonce: v.string(),
+  codeVerifier: v.string(),
+  redirectUri: v.string(),
+  /** The issuer the authorization request went to (after the Entra tenant is resolved). */
+  issuer: v.string(),
+};
+
 export const oidcTables = {
   /** One row per redirect to the OP. `state` is random (128 bits); consumed once by the callback. */
   oidcStates: defineTable({
-    state: v.string(),
-    connectionId: v.id("connections"),
-    authRequestId: v.id("authRequests"),
-    nonce: v.string(),
-    codeVerifier: v.string(),
-    redirectUri: v.string(),
-    /** The issuer the authorization request went to (after the Entra tenant is resolved). */
-    issuer: v.string(),
+    ...oidcStateFields,
     createdAt: v.number(),
     expiresAt: v.number(),
     usedAt: v.optional(v.number()),

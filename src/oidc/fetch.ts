@@ -5,6 +5,8 @@
 // Limitation (documented in docs/oidc.md): the Convex runtime has no DNS API, so a public name that resolves
 // to a private address is not caught here; literal IPs and local names are.
 import { OidcError } from "./errors";
+import { BodyTooLargeError, readBodyCapped } from "../shared/body";
+import { checkOutboundUrl } from "../shared/netguard";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -19,96 +21,33 @@ export interface GuardOptions {
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_BYTES = 512 * 1024;
 
-function ipv4Private(host: string): boolean | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (!m) return undefined;
-  const [a, b] = [Number(m[1]), Number(m[2])];
-  return (
-    a === 0 ||
-    a === 10 ||
-    a === 127 ||
-    (a === 100 && b >= 64 && b <= 127) ||
-    (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 192 && b === 0) ||
-    (a === 198 && (b === 18 || b === 19)) ||
-    a >= 224
-  );
-}
-
-function ipv6Private(host: string): boolean | undefined {
-  if (!host.startsWith("[")) return undefined;
-  const h = host.slice(1, -1).toLowerCase();
-  if (h === "::" || h === "::1") return true;
-  const mapped = /^::ffff:(.+)$/.exec(h);
-  if (mapped) {
-    const rest = mapped[1] ?? "";
-    if (rest.includes(".")) return ipv4Private(rest) ?? true;
-    return true; // ::ffff:7f00:1 and friends: treat every mapped address as private
-  }
-  return /^(fc|fd|fe8|fe9|fea|feb|ff)/.test(h) || h.startsWith("64:ff9b:") || h.startsWith("2001:db8:");
-}
-
-/** True when the host is a literal private / loopback / link-local address or a local-only name. */
-export function isPrivateHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, "");
-  const v4 = ipv4Private(host);
-  if (v4 !== undefined) return v4;
-  const v6 = ipv6Private(host);
-  if (v6 !== undefined) return v6;
-  return (
-    host === "localhost" ||
-    host.endsWith(".localhost") ||
-    host.endsWith(".local") ||
-    host.endsWith(".internal") ||
-    host.endsWith(".home.arpa") ||
-    !host.includes(".")
-  );
-}
+/** The host classification shared with the SAML metadata guard (src/shared/netguard.ts). */
+export { isPrivateHost } from "../shared/netguard";
 
 /** Throws OidcError("fetch_refused") when the URL may not be fetched. */
 export function assertFetchable(url: string, allowPrivate = false): URL {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new OidcError("fetch_refused", `"${url.slice(0, 100)}" is not a URL`);
+  const c = checkOutboundUrl(url, { allowLocal: allowPrivate });
+  if (c.ok) return c.url;
+  switch (c.reason) {
+    case "invalid":
+      throw new OidcError("fetch_refused", `"${url.slice(0, 100)}" is not a URL`);
+    case "credentials":
+      throw new OidcError("fetch_refused", "URL carries credentials");
+    case "not_https":
+      throw new OidcError("fetch_refused", `${c.url.origin} is not https`);
+    case "non_default_port": // not asked of OIDC (issuers may use any port); kept for exhaustiveness
+    case "private_host":
+      throw new OidcError("fetch_refused", `${c.url.hostname} is a private or loopback address`);
   }
-  if (u.username || u.password) throw new OidcError("fetch_refused", "URL carries credentials");
-  if (u.protocol !== "https:" && !(allowPrivate && u.protocol === "http:")) {
-    throw new OidcError("fetch_refused", `${u.origin} is not https`);
-  }
-  if (!allowPrivate && isPrivateHost(u.hostname)) {
-    throw new OidcError("fetch_refused", `${u.hostname} is a private or loopback address`);
-  }
-  return u;
 }
 
-async function readCapped(res: Response, maxBytes: number, origin: string): Promise<Uint8Array> {
-  const declared = Number(res.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new OidcError("fetch_refused", `${origin} response exceeds ${maxBytes} bytes`);
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new OidcError("fetch_refused", `${origin} response exceeds ${maxBytes} bytes`);
-    }
-    chunks.push(value);
+async function readCapped(res: Response, maxBytes: number, origin: string): Promise<Uint8Array<ArrayBuffer>> {
+  try {
+    return (await readBodyCapped(res, maxBytes)) ?? new Uint8Array(0);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) throw new OidcError("fetch_refused", `${origin} response exceeds ${maxBytes} bytes`);
+    throw e;
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }
 
 /**

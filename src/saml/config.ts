@@ -13,46 +13,36 @@ export const NAMEID_FORMATS = {
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
+/** An absolute URL of at most 2048 characters: https, or plain http to a loopback host; never credentials. */
+function absoluteUrl(opts: { httpsMessage: string; refuseFragment: boolean }) {
+  return z
+    .string()
+    .max(2048)
+    .superRefine((s, ctx) => {
+      let u: URL;
+      try {
+        u = new URL(s);
+      } catch {
+        ctx.addIssue({ code: "custom", message: "is not an absolute URL" });
+        return;
+      }
+      if (u.protocol !== "https:" && !(u.protocol === "http:" && LOOPBACK_HOSTS.has(u.hostname))) {
+        ctx.addIssue({ code: "custom", message: opts.httpsMessage });
+      }
+      if (u.username || u.password) ctx.addIssue({ code: "custom", message: "must not contain credentials" });
+      if (opts.refuseFragment && u.hash) ctx.addIssue({ code: "custom", message: "must not contain a fragment" });
+    });
+}
+
 /**
  * A URL the *browser* is sent to (SSO/SLO endpoints, the app's login-initiation URL). https, except plain http
  * to a loopback host so the local gateway's built-in IdP works; never javascript:, data:, credentials or a fragment.
  */
-const browserUrl = z
-  .string()
-  .max(2048)
-  .superRefine((s, ctx) => {
-    let u: URL;
-    try {
-      u = new URL(s);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "is not an absolute URL" });
-      return;
-    }
-    if (u.protocol !== "https:" && !(u.protocol === "http:" && LOOPBACK_HOSTS.has(u.hostname))) {
-      ctx.addIssue({ code: "custom", message: "must use https (http only for localhost)" });
-    }
-    if (u.username || u.password) ctx.addIssue({ code: "custom", message: "must not contain credentials" });
-    if (u.hash) ctx.addIssue({ code: "custom", message: "must not contain a fragment" });
-  });
+const browserUrl = absoluteUrl({ httpsMessage: "must use https (http only for localhost)", refuseFragment: true });
 
 /** A URL the *gateway* fetches: https (http only for loopback, i.e. the local gateway's IdP); the SSRF guard in
  *  netguard.ts refuses loopback and private addresses at fetch time unless GATEWAY_LOCAL=1. */
-const fetchUrl = z
-  .string()
-  .max(2048)
-  .superRefine((s, ctx) => {
-    let u: URL;
-    try {
-      u = new URL(s);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "is not an absolute URL" });
-      return;
-    }
-    if (u.protocol !== "https:" && !(u.protocol === "http:" && LOOPBACK_HOSTS.has(u.hostname))) {
-      ctx.addIssue({ code: "custom", message: "must use https" });
-    }
-    if (u.username || u.password) ctx.addIssue({ code: "custom", message: "must not contain credentials" });
-  });
+const fetchUrl = absoluteUrl({ httpsMessage: "must use https", refuseFragment: false });
 
 const certificate = z
   .string()

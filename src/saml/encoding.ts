@@ -1,4 +1,5 @@
 // Byte/text helpers on Web APIs only (no Buffer): the Convex default runtime has atob/btoa/TextEncoder.
+import { BodyTooLargeError, readStreamCapped } from "../shared/body";
 
 export function bytesToB64(bytes: Uint8Array): string {
   let s = "";
@@ -66,24 +67,10 @@ export async function deflateRaw(data: Uint8Array): Promise<Uint8Array> {
 /** Inflate with an output cap: a deflate bomb stops at maxBytes instead of filling memory. */
 export async function inflateRaw(data: Uint8Array, maxBytes: number): Promise<Uint8Array> {
   const stream = new Blob([data as BlobPart]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-  const reader = stream.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new Error(`inflated message exceeds ${maxBytes} bytes`);
-    }
-    parts.push(value);
+  try {
+    return await readStreamCapped(stream, maxBytes);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) throw new Error(`inflated message exceeds ${maxBytes} bytes`);
+    throw e;
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -2,6 +2,7 @@
 // compute its SHA-256 fingerprint, and make a self-signed RSA certificate for an SP key (RFC 5280 §4.1).
 // Only what SAML needs: SAML trusts certificates by pinning, not by chain, so no path validation here.
 import { b64ToBytes, bytesToB64, bytesToHex, randomBytes, utf8 } from "./encoding";
+import { concatBytes } from "../shared/bytes";
 
 interface Tlv {
   tag: number;
@@ -137,16 +138,7 @@ function len(n: number): Uint8Array {
   return Uint8Array.of(0x80 | bytes.length, ...bytes);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const total = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 function tlv(tag: number, ...content: Uint8Array[]): Uint8Array {
   const body = concat(...content);
