@@ -3,6 +3,7 @@
 // Only what SAML needs: SAML trusts certificates by pinning, not by chain, so no path validation here.
 import { b64ToBytes, bytesToB64, bytesToHex, randomBytes, utf8 } from "./encoding";
 import { concatBytes } from "../shared/bytes";
+import { sha256 } from "../session/sha256";
 
 interface Tlv {
   tag: number;
@@ -121,7 +122,8 @@ export async function parseCertificate(input: string): Promise<CertInfo> {
   const der64 = normalizeCertificate(input);
   const der = b64ToBytes(der64);
   const info = parseCertificateDer(der);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", der as BufferSource));
+  // Pure SHA-256: certificates are parsed inside mutations (connection writes, the expiry cron).
+  const digest = sha256(der);
   return { ...info, der: der64, sha256: bytesToHex(digest) };
 }
 
