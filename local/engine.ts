@@ -18,13 +18,28 @@ function listModules(dir: string): string[] {
   return out;
 }
 
+// convex-test calls a module's loader on every function call (router, each runQuery / runMutation). A dynamic
+// import() of an already loaded module still goes through the loader hooks (a round trip to tsx's loader
+// thread, ~0.3 ms), so each loader keeps its first promise: a module is loaded once per process, like once per
+// isolate in a deployment. A failed load is not kept (the next call retries).
+function loadOnce(href: string): () => Promise<unknown> {
+  let loaded: Promise<unknown> | undefined;
+  return () => {
+    if (!loaded) {
+      loaded = import(href);
+      loaded.catch(() => (loaded = undefined));
+    }
+    return loaded;
+  };
+}
+
 /** The modules map convex-test wants (what `import.meta.glob` gives it under vitest), plus local-only modules. */
 export function engineModules(): Record<string, () => Promise<unknown>> {
   const convexDir = join(ROOT, "convex");
   const modules: Record<string, () => Promise<unknown>> = {};
-  for (const file of listModules(convexDir)) modules[file] = () => import(pathToFileURL(file).href);
+  for (const file of listModules(convexDir)) modules[file] = loadOnce(pathToFileURL(file).href);
   // Local-only modules, mounted as if they were in convex/ (never deployed).
-  modules[join(convexDir, "localDev.ts")] = () => import(pathToFileURL(join(ROOT, "local/convex/localDev.ts")).href);
+  modules[join(convexDir, "localDev.ts")] = loadOnce(pathToFileURL(join(ROOT, "local/convex/localDev.ts")).href);
   return modules;
 }
 
