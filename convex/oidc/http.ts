@@ -11,11 +11,14 @@ import { httpAction, type ActionCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
 import { errorPage } from "../lib/pages";
 import { json } from "../lib/http";
-import { clientConfiguration, completeAuthorization, idpErrorOf } from "../../src/oidc/flow";
+import { completeAuthorization, idpErrorOf } from "../../src/oidc/flow";
 import { JWKS_TTL_MS, isFresh } from "../../src/oidc/discovery";
 import { OidcError } from "../../src/oidc/errors";
 import { publicJwks } from "../../src/oidc/clientKey";
-import { asOidcError, failure, openSecrets, readConfig, runtimeDeps, serverMetadata } from "./runtime";
+import { asOidcError, configurationFor, failure, readConfig, remember, rememberedDiscovery, runtimeDeps, serverMetadata } from "./runtime";
+
+/** Connection id → its issuer, as last seen by this isolate (only a hint: the query compares it with the row). */
+const issuerOfConnection = new Map<string, string>();
 
 const PATH = /^\/sso\/oidc\/([A-Za-z0-9_-]{1,64})\/(callback|jwks\.json)$/;
 
@@ -23,12 +26,17 @@ async function callback(ctx: ActionCtx, request: Request, connectionParam: strin
   const url = new URL(request.url);
   const params = url.searchParams;
   const state = params.get("state") ?? undefined;
+  const knownIssuer = issuerOfConnection.get(connectionParam);
+  const known = knownIssuer !== undefined ? rememberedDiscovery(knownIssuer, Date.now()) : undefined;
   const loaded = await ctx.runQuery(internal.oidc.store.callbackContext, {
     connection: connectionParam,
     ...(state && state.length <= 200 ? { state } : {}),
+    ...(known && knownIssuer !== undefined && typeof known.metadata.jwks_uri === "string"
+      ? { knownDiscovery: { issuer: knownIssuer, jwksUri: known.metadata.jwks_uri } }
+      : {}),
   });
   if (!loaded) return errorPage({ title: "Sign-in failed", message: "Unknown single sign-on connection.", status: 404 });
-  const { connection, stateRow, discovery } = loaded;
+  const { connection, stateRow } = loaded;
 
   // An IdP error comes first: the person should learn that the IdP refused, whatever the state.
   const idpError = idpErrorOf(params);
@@ -48,12 +56,15 @@ async function callback(ctx: ActionCtx, request: Request, connectionParam: strin
   try {
     const config = readConfig(connection);
     const deps = runtimeDeps();
+    // The discovery row was skipped when this isolate holds it fresh (checked again here: undefined = read it).
+    const discovery = loaded.discoveryKnown ? rememberedDiscovery(config.issuer, Date.now()) : loaded.discovery;
     const server = await serverMetadata(ctx, config, deps, discovery);
+    if (!config.endpoints) remember(issuerOfConnection, connection._id, config.issuer);
     if (server.issuer !== stateRow.issuer) throw new OidcError("iss_mismatch", "issuer changed since the login started");
     jwksUri = server.jwks_uri;
-    const jwksRow = loaded.jwks?.jwksUri === jwksUri ? loaded.jwks : await ctx.runQuery(internal.oidc.store.getJwks, { jwksUri });
+    const jwksRow = loaded.jwksUri === jwksUri ? loaded.jwks : await ctx.runQuery(internal.oidc.store.getJwks, { jwksUri });
     const jwks = jwksRow && isFresh(jwksRow.fetchedAt, loaded.now, JWKS_TTL_MS) ? (jwksRow.jwks as JSONWebKeySet) : undefined;
-    const cfg = await clientConfiguration(config, server, await openSecrets(config), deps);
+    const cfg = await configurationFor(config, server, deps);
     // openid-client compares the redirect URI it derives from this URL with the one sent at /authorize.
     const callbackUrl = new URL(stateRow.redirectUri);
     callbackUrl.search = url.search;

@@ -9,7 +9,8 @@ import { parseOidcConfig, type OidcConfig } from "../../src/oidc/config";
 import { DISCOVERY_TTL_MS, effectiveMetadata, explicitMetadata, fetchDiscovery, isFresh, type ServerMetadata } from "../../src/oidc/discovery";
 import { OidcError, publicMessage, type OidcErrorCode } from "../../src/oidc/errors";
 import { guardedFetch, type FetchLike } from "../../src/oidc/fetch";
-import type { ClientSecrets, RuntimeDeps } from "../../src/oidc/flow";
+import { clientConfiguration, type ClientSecrets, type RuntimeDeps } from "../../src/oidc/flow";
+import type { Configuration } from "openid-client";
 
 export function redirectUriFor(connectionId: Id<"connections">): string {
   return `${siteUrl()}/sso/oidc/${connectionId}/callback`;
@@ -27,8 +28,39 @@ export function runtimeDeps(): RuntimeDeps {
   return { fetch, allowInsecureRequests: allowPrivate, timeoutMs };
 }
 
+/** A small bounded per-isolate map (oldest entry dropped first). */
+export function remember<V>(map: Map<string, V>, key: string, value: V, max = 100): V {
+  if (!map.has(key) && map.size >= max) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+  return value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+// Parsed configs, per isolate, keyed by the exact stored JSON: an edited connection has a new key, so a stale
+// parse is never used; a config that does not parse is never cached (it throws every time).
+const parsedConfigs = new Map<string, OidcConfig>();
+
 export function readConfig(connection: Doc<"connections">): OidcConfig {
-  return parseOidcConfig(connection.config);
+  const key = JSON.stringify(connection.config) ?? "";
+  return parsedConfigs.get(key) ?? remember(parsedConfigs, key, deepFreeze(parseOidcConfig(connection.config)));
+}
+
+// Discovery documents this isolate has read from the cache table or fetched, with the "fetchedAt" of that
+// row (or of the fetch). Used only while that row would itself be fresh, so nothing older than the table's
+// TTL allows is ever used; the callback then skips re-reading the row (see store.callbackContext).
+const discoveryMemo = new Map<string, { metadata: ServerMetadata; fetchedAt: number }>();
+
+/** The discovery document of `issuer` this isolate holds, when still within the TTL. */
+export function rememberedDiscovery(issuer: string, now: number): { metadata: ServerMetadata; fetchedAt: number } | undefined {
+  const m = discoveryMemo.get(issuer);
+  return m && isFresh(m.fetchedAt, now, DISCOVERY_TTL_MS) ? m : undefined;
 }
 
 /** Discovery from the cache (TTL), else fetched and cached. Explicit endpoints skip discovery. */
@@ -42,10 +74,14 @@ export async function serverMetadata(
   if (explicit) return effectiveMetadata(config, explicit);
   const row = cached === undefined ? await ctx.runQuery(internal.oidc.store.getDiscovery, { issuer: config.issuer }) : cached;
   if (row && isFresh(row.fetchedAt, Date.now(), DISCOVERY_TTL_MS)) {
-    return effectiveMetadata(config, row.metadata as ServerMetadata);
+    const metadata = row.metadata as ServerMetadata;
+    remember(discoveryMemo, config.issuer, { metadata, fetchedAt: row.fetchedAt });
+    return effectiveMetadata(config, metadata);
   }
+  const fetchedAt = Date.now();
   const metadata = await fetchDiscovery(config, deps.fetch);
   await ctx.runMutation(internal.oidc.store.putDiscovery, { issuer: config.issuer, metadata });
+  remember(discoveryMemo, config.issuer, { metadata, fetchedAt });
   return effectiveMetadata(config, metadata);
 }
 
@@ -59,6 +95,23 @@ function openCached(sealed: string): Promise<string> {
     p = openSecret(sealed);
     p.catch(() => opened.delete(sealed));
     opened.set(sealed, p);
+  }
+  return p;
+}
+
+// openid-client Configurations, per isolate: one per (parsed config, issuer metadata, outbound settings), built
+// like clientConfiguration() builds it per request (and meant by openid-client to be reused). The key holds
+// everything the Configuration is made of: the stored config (sealed secret or key included), the metadata and
+// the guard's settings; the opened secret and the imported private_key_jwt key come from that config.
+const configurations = new Map<string, Promise<Configuration>>();
+
+export function configurationFor(config: OidcConfig, server: ServerMetadata, deps: RuntimeDeps): Promise<Configuration> {
+  const key = JSON.stringify([config, server, deps.allowInsecureRequests === true, deps.timeoutMs ?? null]);
+  let p = configurations.get(key);
+  if (!p) {
+    p = openSecrets(config).then((secrets) => clientConfiguration(config, server, secrets, deps));
+    p.catch(() => configurations.delete(key));
+    remember(configurations, key, p, 50);
   }
   return p;
 }

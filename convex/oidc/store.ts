@@ -34,9 +34,18 @@ export const createState = internalMutation({
   },
 });
 
-/** Everything the callback needs, read in one query (no writes). */
+/**
+ * Everything the callback needs, read in one query (no writes). `knownDiscovery`: the calling isolate already
+ * holds a fresh discovery document for this issuer (and names its jwks_uri), so that row is not read again;
+ * explicit endpoints need no discovery row at all. The JWKS row is always read here (rotations made by
+ * another isolate are seen at once).
+ */
 export const callbackContext = internalQuery({
-  args: { connection: v.string(), state: v.optional(v.string()) },
+  args: {
+    connection: v.string(),
+    state: v.optional(v.string()),
+    knownDiscovery: v.optional(v.object({ issuer: v.string(), jwksUri: v.string() })),
+  },
   handler: async (ctx, args) => {
     const connectionId = ctx.db.normalizeId("connections", args.connection);
     const connection = connectionId ? await ctx.db.get(connectionId) : null;
@@ -44,15 +53,26 @@ export const callbackContext = internalQuery({
     const stateRow = args.state
       ? await ctx.db.query("oidcStates").withIndex("by_state", (q) => q.eq("state", args.state!)).unique()
       : null;
-    const discovery = typeof connection.config?.issuer === "string"
-      ? await ctx.db.query("oidcDiscovery").withIndex("by_issuer", (q) => q.eq("issuer", connection.config.issuer)).unique()
+    const issuer: unknown = connection.config?.issuer;
+    const explicitJwksUri: unknown = connection.config?.endpoints ? connection.config.endpoints.jwks_uri : undefined;
+    const known = args.knownDiscovery && args.knownDiscovery.issuer === issuer ? args.knownDiscovery : undefined;
+    const discovery = typeof issuer === "string" && explicitJwksUri === undefined && !known
+      ? await ctx.db.query("oidcDiscovery").withIndex("by_issuer", (q) => q.eq("issuer", issuer)).unique()
       : null;
     // The JWKS cached for this issuer, read in the same query (one round trip on the hot path).
-    const jwksUri: unknown = connection.config?.endpoints?.jwks_uri ?? discovery?.metadata?.jwks_uri;
+    const jwksUri: unknown = explicitJwksUri ?? known?.jwksUri ?? discovery?.metadata?.jwks_uri;
     const jwks = typeof jwksUri === "string"
       ? await ctx.db.query("oidcJwks").withIndex("by_jwksUri", (q) => q.eq("jwksUri", jwksUri)).unique()
       : null;
-    return { connection, stateRow, discovery, jwks, now: Date.now() };
+    return {
+      connection,
+      stateRow,
+      discovery,
+      discoveryKnown: known !== undefined,
+      jwksUri: typeof jwksUri === "string" ? jwksUri : null,
+      jwks,
+      now: Date.now(),
+    };
   },
 });
 
@@ -94,9 +114,9 @@ export const finish = internalMutation({
       authMethod: "oidc",
       profile: args.profile,
     });
-    const connection = await ctx.db.get(args.connectionId);
     if (args.groupsNotDelivered) {
       // Entra groups overage: roles are kept as they were (completeSignIn leaves them without groups); say so.
+      const connection = await ctx.db.get(args.connectionId);
       await logEvent(ctx, "oidc.groups_not_delivered", connection?.groupId, {
         connectionId: args.connectionId,
         subject: args.profile.subject,
