@@ -109,7 +109,10 @@ export async function completeSignIn(
     const patch: Partial<Doc<"users">> = {};
     if (email) Object.assign(patch, { email, emailLower, emailVerified: args.profile.emailVerified ?? true });
     if (args.profile.name) patch.name = args.profile.name;
-    if (Object.keys(patch).length) await ctx.db.patch(userId, patch);
+    // A returning person usually asserts the same email and name: no write (no new version of the user) then.
+    const user = Object.keys(patch).length ? await ctx.db.get(userId) : null;
+    const changed = !user || Object.entries(patch).some(([k, v]) => user[k as keyof Doc<"users">] !== v);
+    if (Object.keys(patch).length && changed) await ctx.db.patch(userId, patch);
   } else {
     userId = await ctx.db.insert("users", {
       email,
