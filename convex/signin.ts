@@ -148,8 +148,11 @@ export async function completeSignIn(
     if (membership.status !== "active") {
       throw signInError("membership_inactive", "this person's membership in the group is deactivated");
     }
-    // A fresh assertion of the IdP's groups is the truth for roles; without one, keep what is there.
-    if (rulesMatched) await ctx.db.patch(membership._id, { role: ruleRoles[0]!, roles: ruleRoles, updatedAt: now });
+    // A fresh assertion of the IdP's groups is the truth for roles; without one, keep what is there. Written
+    // only when the roles change (updatedAt is when they last changed).
+    const sameRoles = membership.role === ruleRoles[0] && membership.roles.length === ruleRoles.length &&
+      membership.roles.every((r, i) => r === ruleRoles[i]);
+    if (rulesMatched && !sameRoles) await ctx.db.patch(membership._id, { role: ruleRoles[0]!, roles: ruleRoles, updatedAt: now });
   } else {
     await ctx.db.insert("memberships", {
       groupId: group._id,
