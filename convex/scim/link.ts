@@ -4,6 +4,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { rolesForGroups } from "../../src/scim/roles";
 import type { ResourceData } from "../../src/scim/resource";
+import { revokeUserSessions } from "../oauth/grants";
 
 type MatchBy = "externalId" | "userName" | "email";
 const DEFAULT_MATCH: MatchBy[] = ["externalId", "userName", "email"];
@@ -77,16 +78,6 @@ async function matchUser(ctx: MutationCtx, group: Doc<"groups">, self: Id<"scimU
     }
   }
   return undefined;
-}
-
-/** Revoke the user's sessions in the group and delete their refresh tokens (so refresh stops working). */
-export async function revokeSessions(ctx: MutationCtx, groupId: Id<"groups">, userId: Id<"users">, now: number) {
-  const sessions = await ctx.db.query("sessions").withIndex("by_group_and_user", (q) => q.eq("groupId", groupId).eq("userId", userId)).take(500);
-  for (const s of sessions) {
-    if (s.revokedAt === undefined) await ctx.db.patch(s._id, { revokedAt: now, revokedReason: "scim_deprovisioned" });
-    const tokens = await ctx.db.query("refreshTokens").withIndex("by_session", (q) => q.eq("sessionId", s._id)).take(200);
-    for (const t of tokens) await ctx.db.delete(t._id);
-  }
 }
 
 /** Roles of a linked user from the SCIM groups it belongs to in this directory. */
@@ -180,7 +171,8 @@ async function deprovision(
   } else if (membership.status !== "inactive") {
     await ctx.db.patch(membership._id, { status: "inactive", updatedAt: now });
   }
-  await revokeSessions(ctx, group._id, userId, now);
+  // The shared revocation (oauth/grants): every live session in the group, refresh tokens deleted, audited.
+  await revokeUserSessions(ctx, group._id, userId, "scim_deprovisioned");
 }
 
 /** DELETE of a SCIM user: deprovision per policy (the gateway user itself is kept: it may belong elsewhere). */
