@@ -1,5 +1,7 @@
 // The demo app: a plain page that signs in the way a real SPA on Convex would — PKCE, /sso/authorize (or the
 // local dev sign-in), the code exchange at /oauth/token, refresh and sign-out — and shows the decoded JWT.
+import { escapeHtml as esc } from "../convex/lib/pages";
+
 export interface DemoButton {
   label: string;
   /** Query added to /sso/authorize (e.g. connection=<id>); null = the local dev sign-in page. */
@@ -88,7 +90,6 @@ main();
 }
 
 export function devSignInPage(opts: { params: URLSearchParams; groups: Array<{ slug: string; name: string }>; error?: string }): string {
-  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const hidden = ["client_id", "redirect_uri", "state", "code_challenge"]
     .map((k) => `<input type="hidden" name="${k}" value="${esc(opts.params.get(k) ?? "")}">`)
     .join("");

@@ -20,6 +20,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { exportJWK, generateKeyPair } from "jose";
 import { makeFunctionReference } from "convex/server";
 import type { LocalPlugin, LocalPluginFactory } from "./plugins";
+import { escapeHtml as esc } from "../convex/lib/pages";
 
 // oidc-provider ships no type declarations: it is used through this narrow interface.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -59,10 +60,6 @@ interface Account {
   email: string;
   name: string;
   groups: string[];
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {

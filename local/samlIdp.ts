@@ -15,6 +15,7 @@ import { assembleCertificate, tbsCertificate, importRsaSigningKey } from "../src
 import { buildRedirectUrl, decodeRedirect } from "../src/saml/redirectBinding";
 import { buildLogoutRequest, buildLogoutResponse, STATUS } from "../src/saml/messages";
 import { xmlEscape as x, samlInstant } from "../src/saml/encoding";
+import { escapeHtml as esc } from "../convex/lib/pages";
 
 const NS_P = "urn:oasis:names:tc:SAML:2.0:protocol";
 const NS_A = "urn:oasis:names:tc:SAML:2.0:assertion";
@@ -80,8 +81,6 @@ function makeKeyAndCert(cn: string): { privateKeyPem: string; certificate: strin
     certificate: Buffer.from(assembleCertificate(tbs, sig)).toString("base64"),
   };
 }
-
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(title: string, body: string, extraHeaders: Record<string, string> = {}): Response {
   return new Response(
