@@ -21,6 +21,7 @@ import { exportJWK, generateKeyPair } from "jose";
 import { makeFunctionReference } from "convex/server";
 import type { LocalPlugin, LocalPluginFactory } from "./plugins";
 import { escapeHtml as esc } from "../convex/lib/pages";
+import { groupBySlug } from "../convex/lib/lookups";
 
 // oidc-provider ships no type declarations: it is used through this narrow interface.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -264,7 +265,7 @@ export const oidcLocalPlugin: LocalPluginFactory = async ({ engine, config, base
     const method = entry.tokenEndpointAuthMethod ?? "client_secret_basic";
     const clientId = `gateway-local-${i + 1}`;
     const found = await engine.run(async (ctx) => {
-      const group = await ctx.db.query("groups").withIndex("by_slug", (q) => q.eq("slug", entry.group)).unique();
+      const group = await groupBySlug(ctx, entry.group);
       if (!group) return null;
       const conns = await ctx.db.query("connections").withIndex("by_group", (q) => q.eq("groupId", group._id)).take(50);
       return { groupId: group._id, existing: conns.find((c) => c.kind === "oidc" && c.name === name)?._id };

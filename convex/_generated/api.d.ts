@@ -23,6 +23,7 @@ import type * as lib_crypto from "../lib/crypto.js";
 import type * as lib_env from "../lib/env.js";
 import type * as lib_http from "../lib/http.js";
 import type * as lib_keys from "../lib/keys.js";
+import type * as lib_lookups from "../lib/lookups.js";
 import type * as lib_pages from "../lib/pages.js";
 import type * as maintenance from "../maintenance.js";
 import type * as oauth_grants from "../oauth/grants.js";
@@ -78,6 +79,7 @@ declare const fullApi: ApiFromModules<{
   "lib/env": typeof lib_env;
   "lib/http": typeof lib_http;
   "lib/keys": typeof lib_keys;
+  "lib/lookups": typeof lib_lookups;
   "lib/pages": typeof lib_pages;
   maintenance: typeof maintenance;
   "oauth/grants": typeof oauth_grants;

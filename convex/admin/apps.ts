@@ -3,6 +3,7 @@ import { v } from "convex/values";
 import { internalMutation, internalQuery } from "../_generated/server";
 import { adminError } from "./groups";
 import { logEvent } from "../signin";
+import { appByClientId } from "../lib/lookups";
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{3,64}$/;
 
@@ -34,7 +35,7 @@ export const create = internalMutation({
   returns: v.id("apps"),
   handler: async (ctx, a) => {
     if (!CLIENT_ID.test(a.clientId)) throw adminError("clientId", "3-64 characters: letters, digits, . _ -");
-    const taken = await ctx.db.query("apps").withIndex("by_clientId", (q) => q.eq("clientId", a.clientId)).unique();
+    const taken = await appByClientId(ctx, a.clientId);
     if (taken) throw adminError("clientId", `"${a.clientId}" is taken`);
     const id = await ctx.db.insert("apps", {
       clientId: a.clientId,
@@ -57,7 +58,7 @@ export const update = internalMutation({
   },
   returns: v.null(),
   handler: async (ctx, a) => {
-    const app = await ctx.db.query("apps").withIndex("by_clientId", (q) => q.eq("clientId", a.clientId)).unique();
+    const app = await appByClientId(ctx, a.clientId);
     if (!app) throw adminError("clientId", "no such app");
     await ctx.db.patch(app._id, {
       ...(a.name !== undefined && { name: a.name }),
@@ -77,7 +78,7 @@ export const remove = internalMutation({
   args: { clientId: v.string() },
   returns: v.null(),
   handler: async (ctx, { clientId }) => {
-    const app = await ctx.db.query("apps").withIndex("by_clientId", (q) => q.eq("clientId", clientId)).unique();
+    const app = await appByClientId(ctx, clientId);
     if (!app) throw adminError("clientId", "no such app");
     await ctx.db.delete(app._id);
     await logEvent(ctx, "app.deleted", undefined, { clientId });

@@ -5,6 +5,7 @@ import { internalMutation, internalQuery, type MutationCtx } from "../_generated
 import type { Id } from "../_generated/dataModel";
 import { groupPolicy } from "../tables/core";
 import { logEvent } from "../signin";
+import { groupBySlug } from "../lib/lookups";
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -43,7 +44,7 @@ export const create = internalMutation({
   handler: async (ctx, a) => {
     if (!SLUG.test(a.slug)) throw adminError("slug", "lower-case letters, digits and dashes, 1-64 characters");
     if (!a.name.trim()) throw adminError("name", "required");
-    const taken = await ctx.db.query("groups").withIndex("by_slug", (q) => q.eq("slug", a.slug)).unique();
+    const taken = await groupBySlug(ctx, a.slug);
     if (taken) throw adminError("slug", `"${a.slug}" is taken`);
     const groupId = await ctx.db.insert("groups", {
       slug: a.slug,
@@ -82,7 +83,7 @@ export const update = internalMutation({
 export const get = internalQuery({
   args: { slug: v.string() },
   handler: async (ctx, { slug }) => {
-    const group = await ctx.db.query("groups").withIndex("by_slug", (q) => q.eq("slug", slug)).unique();
+    const group = await groupBySlug(ctx, slug);
     if (!group) return null;
     const domains = await ctx.db.query("domains").withIndex("by_group", (q) => q.eq("groupId", group._id)).collect();
     return { ...group, domains: domains.map((d) => d.domain) };

@@ -5,6 +5,7 @@ import { internalMutation } from "../_generated/server";
 import type { Id } from "../_generated/dataModel";
 import { groupPolicy } from "../tables/core";
 import { internal } from "../_generated/api";
+import { appByClientId, groupBySlug } from "../lib/lookups";
 
 export const apply = internalMutation({
   args: {
@@ -14,7 +15,7 @@ export const apply = internalMutation({
   handler: async (ctx, a) => {
     const groupIds: Record<string, Id<"groups">> = {};
     for (const g of a.groups) {
-      const existing = await ctx.db.query("groups").withIndex("by_slug", (q) => q.eq("slug", g.slug)).unique();
+      const existing = await groupBySlug(ctx, g.slug);
       if (existing) {
         await ctx.runMutation(internal.admin.groups.update, { groupId: existing._id, name: g.name, domains: g.domains, policy: g.policy });
         groupIds[g.slug] = existing._id;
@@ -23,7 +24,7 @@ export const apply = internalMutation({
       }
     }
     for (const app of a.apps) {
-      const existing = await ctx.db.query("apps").withIndex("by_clientId", (q) => q.eq("clientId", app.clientId)).unique();
+      const existing = await appByClientId(ctx, app.clientId);
       if (existing) await ctx.runMutation(internal.admin.apps.update, app);
       else await ctx.runMutation(internal.admin.apps.create, app);
     }

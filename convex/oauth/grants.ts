@@ -9,6 +9,7 @@ import type { SessionClaims } from "../../src/session/tokens";
 import { timingSafeEqual } from "../lib/crypto";
 import { gatewayOptions } from "../lib/env";
 import { logEvent } from "../signin";
+import { appByClientId } from "../lib/lookups";
 
 export type GrantResult =
   | { ok: true; claims: SessionClaims; audience: string; refreshExpiresAt: number }
@@ -19,10 +20,6 @@ const fail = (error: OAuthErrorValue["error"], error_description: string): Grant
   error,
   error_description,
 });
-
-async function appByClientId(ctx: MutationCtx, clientId: string) {
-  return ctx.db.query("apps").withIndex("by_clientId", (q) => q.eq("clientId", clientId)).unique();
-}
 
 export async function revokeSession(ctx: MutationCtx, session: Doc<"sessions">, reason: string) {
   const now = Date.now();

@@ -13,6 +13,7 @@ import { sealSecret } from "../lib/crypto";
 import { isLocalGateway } from "../lib/env";
 import { logEvent } from "../signin";
 import { endpointsFor } from "./lib";
+import { appByClientId } from "../lib/lookups";
 
 const roleRulesValidator = v.array(v.object({ value: v.string(), role: v.string() }));
 const keyValidator = v.object({
@@ -43,7 +44,7 @@ function validated(config: unknown): SamlConfig {
 async function checkReferences(ctx: MutationCtx, config: SamlConfig) {
   const ii = config.idpInitiated;
   if (!ii.enabled || !ii.appClientId || !ii.initiateLoginUri) return;
-  const app = await ctx.db.query("apps").withIndex("by_clientId", (q) => q.eq("clientId", ii.appClientId!)).unique();
+  const app = await appByClientId(ctx, ii.appClientId!);
   const bad = (path: string, message: string) =>
     new ConvexError({ kind: "SamlConfigError", path, message: `${path}: ${message}`, issues: [{ path, message }] });
   if (!app) throw bad("idpInitiated.appClientId", "no app with this client_id");

@@ -6,6 +6,7 @@ import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { parseCertificate } from "../../src/saml/x509";
 import { logEvent } from "../signin";
+import { groupBySlug } from "../lib/lookups";
 
 export const EXPIRY_WARNING_MS = 30 * 86_400_000;
 const MAX_CONNECTIONS = 500;
@@ -21,7 +22,7 @@ export const connectionForRefresh = internalQuery({
 export const findForSeed = internalQuery({
   args: { groupSlug: v.string(), connectionId: v.optional(v.string()), name: v.string() },
   handler: async (ctx, a) => {
-    const group = await ctx.db.query("groups").withIndex("by_slug", (q) => q.eq("slug", a.groupSlug)).unique();
+    const group = await groupBySlug(ctx, a.groupSlug);
     if (!group) return { groupId: null, connectionId: null };
     const hinted = a.connectionId ? ctx.db.normalizeId("connections", a.connectionId) : null;
     if (hinted) {

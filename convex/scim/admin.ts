@@ -6,6 +6,7 @@ import { internalMutation, internalQuery, type MutationCtx } from "../_generated
 import { scimRoleRule } from "../tables/scim";
 import { randomToken, sha256b64url } from "../lib/crypto";
 import { siteBase } from "./api";
+import { groupBySlug } from "../lib/lookups";
 
 const SLUG = /^[A-Za-z0-9_-]{3,64}$/;
 
@@ -110,7 +111,7 @@ export const seedDirectory = internalMutation({
   args: { groupSlug: v.string(), directoryId: v.optional(v.string()), name: v.string(), token: v.string(), roleRules: v.optional(v.array(scimRoleRule)) },
   returns: v.object({ slug: v.string(), baseUrl: v.string() }),
   handler: async (ctx, a) => {
-    const group = await ctx.db.query("groups").withIndex("by_slug", (q) => q.eq("slug", a.groupSlug)).unique();
+    const group = await groupBySlug(ctx, a.groupSlug);
     if (!group) throw adminError("unknown_group", `group "${a.groupSlug}" not found`);
     // RFC 6750 b64token characters only, so the HTTP layer's Bearer parser accepts it.
     if (a.token.length < 16 || !/^[A-Za-z0-9\-._~+/]+=*$/.test(a.token))

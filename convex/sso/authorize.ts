@@ -8,6 +8,7 @@ import { errorPage } from "../lib/pages";
 import { gatewayOptions } from "../lib/env";
 import { startSamlLogin } from "../saml/start";
 import { startOidcLogin } from "../oidc/start";
+import { appByClientId, groupBySlug } from "../lib/lookups";
 
 export type LoginStarter = (
   ctx: ActionCtx,
@@ -23,10 +24,7 @@ const MAX_STATE = 1024;
 
 /** Validates client_id + exact redirect_uri. Shared with the local gateway's dev sign-in. */
 export async function appForRedirect(ctx: MutationCtx, clientId: string, redirectUri: string) {
-  const app = await ctx.db
-    .query("apps")
-    .withIndex("by_clientId", (q) => q.eq("clientId", clientId))
-    .unique();
+  const app = await appByClientId(ctx, clientId);
   if (!app) return { error: "unknown client_id" } as const;
   if (!app.redirectUris.includes(redirectUri)) return { error: "redirect_uri is not registered for this app" } as const;
   return { app } as const;
@@ -79,7 +77,7 @@ export const begin = internalMutation({
     } else {
       let group: Doc<"groups"> | null = null;
       if (a.group) {
-        group = await ctx.db.query("groups").withIndex("by_slug", (q) => q.eq("slug", a.group!)).unique();
+        group = await groupBySlug(ctx, a.group!);
         if (!group) return redirectError("invalid_request", "unknown group");
       } else if (a.loginHint) {
         const domain = a.loginHint.split("@").pop()!.trim().toLowerCase();

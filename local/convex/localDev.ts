@@ -4,6 +4,7 @@ import { ConvexError, v } from "convex/values";
 import { internalMutation } from "../../convex/_generated/server";
 import { completeSignIn } from "../../convex/signin";
 import { appForRedirect, insertAuthRequest } from "../../convex/sso/authorize";
+import { groupBySlug } from "../../convex/lib/lookups";
 
 export const signIn = internalMutation({
   args: {
@@ -26,7 +27,7 @@ export const signIn = internalMutation({
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a.email)) {
       throw new ConvexError({ kind: "SignInError", code: "invalid_profile", message: "enter an email address" });
     }
-    const group = await ctx.db.query("groups").withIndex("by_slug", (q) => q.eq("slug", a.groupSlug)).unique();
+    const group = await groupBySlug(ctx, a.groupSlug);
     if (!group) throw new ConvexError({ kind: "SignInError", code: "unknown_group", message: "no such group" });
     const authRequestId = await insertAuthRequest(ctx, {
       appId: found.app._id,
