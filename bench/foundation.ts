@@ -17,6 +17,7 @@ import { compare, fmt, type Row } from "./harness";
 const CLAIMS: SessionClaims = {
   sub: "10001users",
   sid: "10002sessions",
+  azp: "demo-app",
   group_id: "10000groups",
   group: "acme",
   role: "admin",

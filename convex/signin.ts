@@ -7,7 +7,9 @@ import type { Doc, Id } from "./_generated/dataModel";
 import { rolesFromRules } from "../src/session/roles";
 import { randomToken, sha256b64url } from "./lib/crypto";
 import { gatewayOptions, siteUrl } from "./lib/env";
-import { findScimLinkedUser } from "./scim/link";
+import { findScimLinkedUser, membersByEmail } from "./scim/link";
+import { isTrustedEmail, linkingPolicy } from "../src/session/linking";
+import { verifiedDomainsOf } from "./lib/lookups";
 
 export const profileValidator = v.object({
   subject: v.string(),
@@ -34,7 +36,8 @@ export type SignInErrorCode =
   | "connection_mismatch"
   | "connection_disabled"
   | "membership_inactive"
-  | "invalid_profile";
+  | "invalid_profile"
+  | "account_link_refused";
 
 export function signInError(code: SignInErrorCode, message: string): ConvexError<{ kind: "SignInError"; code: SignInErrorCode; message: string }> {
   return new ConvexError({ kind: "SignInError" as const, code, message });
@@ -48,6 +51,9 @@ export interface CompleteSignInArgs {
   profile: SignInProfile;
   /** Explicit roles (dev sign-in); otherwise roles come from the connection's rules. */
   roles?: string[];
+  /** The IdP's groups are authoritative even when empty (read from Graph, or an overage resolved to none):
+   *  roles are recomputed, never kept from an earlier login. */
+  groupsAsserted?: boolean;
 }
 
 export async function completeSignIn(
@@ -81,46 +87,33 @@ export async function completeSignIn(
   const email = args.profile.email?.trim() || undefined;
   const emailLower = email?.toLowerCase();
   const provider = connection ? `connection:${connection._id}` : `dev:${group._id}`;
+  // The JWT's email_verified, and the only kind of address that may link (README "Security model").
+  const emailVerified = isTrustedEmail(email, args.profile.emailVerified, await verifiedDomainsOf(ctx, group._id));
+  const policy = linkingPolicy(group.policy);
+  const linkEmail = policy.byEmail === "verified_domain" && emailVerified ? emailLower : undefined;
 
-  // 1. The identity link, 2. the person the group's SCIM directory provisioned (by externalId / userName /
-  // email, per policy.matchUsersBy), 3. a user this group already knows by email, 4. a new user. Email alone
-  // never links across groups: another tenant's IdP could assert any address.
+  // 1. The identity link (connection, subject). 2. The person the group's SCIM directory provisioned (by
+  // externalId / userName = subject, or by a trusted email). 3. A member of this group by a trusted email.
+  // 4. A new user — unless the address is a member's and may not link: then refuse, or a separate user, by policy.
   let userId: Id<"users"> | undefined;
   const identity = await ctx.db
     .query("identities")
     .withIndex("by_provider_and_subject", (q) => q.eq("provider", provider).eq("subject", subject))
     .unique();
   if (identity) userId = identity.userId;
-  if (!userId) userId = (await findScimLinkedUser(ctx, group._id, { subject, email })) ?? undefined;
+  if (!userId) userId = (await findScimLinkedUser(ctx, group._id, { subject, trustedEmail: linkEmail })) ?? undefined;
   if (!userId && emailLower) {
-    const candidates = await ctx.db
-      .query("users")
-      .withIndex("by_emailLower", (q) => q.eq("emailLower", emailLower))
-      .take(20);
-    for (const candidate of candidates) {
-      const m = await membershipOf(ctx, group._id, candidate._id);
-      if (m) {
-        userId = candidate._id;
-        break;
-      }
+    const members = await membersByEmail(ctx, group._id, emailLower);
+    if (linkEmail) userId = members.linkTarget;
+    else if (members.any && policy.onConflict === "refuse") {
+      throw signInError(
+        "account_link_refused",
+        `${email} is a member's address, but this login may not link to it (${emailVerified ? "linking by email is off" : "the address is not verified by the IdP in a verified domain of the group"})`,
+      );
     }
   }
-  if (userId) {
-    const patch: Partial<Doc<"users">> = {};
-    if (email) Object.assign(patch, { email, emailLower, emailVerified: args.profile.emailVerified ?? true });
-    if (args.profile.name) patch.name = args.profile.name;
-    // A returning person usually asserts the same email and name: no write (no new version of the user) then.
-    const user = Object.keys(patch).length ? await ctx.db.get(userId) : null;
-    const changed = !user || Object.entries(patch).some(([k, v]) => user[k as keyof Doc<"users">] !== v);
-    if (Object.keys(patch).length && changed) await ctx.db.patch(userId, patch);
-  } else {
-    userId = await ctx.db.insert("users", {
-      email,
-      emailLower,
-      emailVerified: email ? (args.profile.emailVerified ?? true) : false,
-      name: args.profile.name,
-      createdAt: now,
-    });
+  if (!userId) {
+    userId = await ctx.db.insert("users", { email, emailLower, emailVerified, name: args.profile.name, createdAt: now });
     await logEvent(ctx, "user.created", group._id, { userId, provider });
   }
 
@@ -138,21 +131,30 @@ export async function completeSignIn(
     });
   }
 
+  // The person as this group's IdP describes them, kept on the membership: another group's logins never touch it.
+  const profile = {
+    ...(email ? { email, emailLower, emailVerified } : {}),
+    ...(args.profile.name ? { name: args.profile.name } : {}),
+  };
   const ruleRoles =
     args.roles && args.roles.length
       ? args.roles
       : rolesFromRules(connection?.roleRules, args.profile.groups, group.policy.defaultRole);
-  const rulesMatched = Boolean(args.roles?.length) || (connection?.roleRules?.length && args.profile.groups?.length);
+  const rulesMatched =
+    Boolean(args.roles?.length) || Boolean(connection?.roleRules?.length && (args.profile.groups?.length || args.groupsAsserted));
   const membership = await membershipOf(ctx, group._id, userId);
   if (membership) {
     if (membership.status !== "active") {
       throw signInError("membership_inactive", "this person's membership in the group is deactivated");
     }
     // A fresh assertion of the IdP's groups is the truth for roles; without one, keep what is there. Written
-    // only when the roles change (updatedAt is when they last changed).
+    // only when something changes (updatedAt is when the roles last changed).
     const sameRoles = membership.role === ruleRoles[0] && membership.roles.length === ruleRoles.length &&
       membership.roles.every((r, i) => r === ruleRoles[i]);
-    if (rulesMatched && !sameRoles) await ctx.db.patch(membership._id, { role: ruleRoles[0]!, roles: ruleRoles, updatedAt: now });
+    const patch: Partial<Doc<"memberships">> = {};
+    if (rulesMatched && !sameRoles) Object.assign(patch, { role: ruleRoles[0]!, roles: ruleRoles, updatedAt: now });
+    for (const [k, v] of Object.entries(profile)) if (membership[k as keyof typeof profile] !== v) Object.assign(patch, { [k]: v });
+    if (Object.keys(patch).length) await ctx.db.patch(membership._id, patch);
   } else {
     await ctx.db.insert("memberships", {
       groupId: group._id,
@@ -162,6 +164,7 @@ export async function completeSignIn(
       source: args.authMethod === "dev" ? "dev" : "jit",
       status: "active",
       updatedAt: now,
+      ...profile,
     });
     await logEvent(ctx, "membership.created", group._id, { userId, roles: ruleRoles, source: "jit" });
   }

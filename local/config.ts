@@ -12,11 +12,17 @@ export const localConfigSchema = z
         slug: z.string(),
         name: z.string(),
         domains: z.array(z.string()).optional(),
+        /** Of `domains`, those treated as verified (the deployment admin's word; no DNS check offline). */
+        verifiedDomains: z.array(z.string()).optional(),
         policy: z
           .object({
             defaultRole: z.string(),
             matchUsersBy: z.array(z.enum(["externalId", "userName", "email"])).optional(),
             onDeprovision: z.enum(["deactivate", "remove"]).optional(),
+            linking: z
+              .object({ byEmail: z.enum(["verified_domain", "never"]).optional(), onConflict: z.enum(["refuse", "new_user"]).optional() })
+              .strict()
+              .optional(),
           })
           .optional(),
       }),

@@ -19,7 +19,7 @@ export const APP = { clientId: "demo-app", redirectUri: "https://app.example.tes
 
 export async function seedGroupAndApp(t: TestGateway, slug = "acme") {
   const { groupIds } = await t.mutation(internal.admin.seed.apply, {
-    groups: [{ slug, name: "Acme Corp", domains: [`${slug}.example`], policy: { defaultRole: "member" } }],
+    groups: [{ slug, name: "Acme Corp", domains: [`${slug}.example`], verifiedDomains: [`${slug}.example`], policy: { defaultRole: "member" } }],
     apps: [{ clientId: APP.clientId, name: "Demo", redirectUris: [APP.redirectUri] }],
   });
   return groupIds[slug]!;
@@ -44,7 +44,7 @@ export async function signIn(
     return completeSignIn(ctx, {
       authRequestId,
       authMethod: "dev",
-      profile: { subject: "u-1", email: "Ada@Acme.example", name: "Ada Lovelace", ...profile },
+      profile: { subject: "u-1", email: "Ada@Acme.example", emailVerified: true, name: "Ada Lovelace", ...profile },
       roles,
     });
   });

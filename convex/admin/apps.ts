@@ -41,7 +41,8 @@ export const create = internalMutation({
       clientId: a.clientId,
       name: a.name,
       redirectUris: checkRedirectUris(a.redirectUris),
-      audience: a.audience ?? "convex",
+      // One audience per app by default, so a token minted for one app is not accepted by another.
+      audience: a.audience ?? a.clientId,
       createdAt: Date.now(),
     });
     await logEvent(ctx, "app.created", undefined, { clientId: a.clientId });

@@ -28,10 +28,33 @@ async function setDomains(ctx: MutationCtx, groupId: Id<"groups">, domains: stri
     const claimed = await ctx.db.query("domains").withIndex("by_domain", (q) => q.eq("domain", d)).first();
     if (claimed && claimed.groupId !== groupId) throw adminError("domains", `"${d}" already belongs to another group`);
   }
+  // A domain the group keeps keeps its verification; a new one starts unverified; a dropped one is deleted.
+  const wanted = new Set(normaliseDomains(domains));
   const existing = await ctx.db.query("domains").withIndex("by_group", (q) => q.eq("groupId", groupId)).collect();
-  for (const row of existing) await ctx.db.delete(row._id);
-  for (const domain of normaliseDomains(domains)) await ctx.db.insert("domains", { groupId, domain, verified: false });
+  for (const row of existing) if (!wanted.has(row.domain)) await ctx.db.delete(row._id);
+  const kept = new Set(existing.map((r) => r.domain));
+  for (const domain of wanted) if (!kept.has(domain)) await ctx.db.insert("domains", { groupId, domain, verified: false });
 }
+
+/**
+ * Mark one of a group's domains verified (or not). The deployment admin's word, for a domain whose control was
+ * checked out of band (DNS TXT verification is not built yet). Only a verified domain lets an email link
+ * accounts or makes a token's email_verified true (README "Security model").
+ */
+export const setDomainVerified = internalMutation({
+  args: { groupId: v.id("groups"), domain: v.string(), verified: v.boolean() },
+  returns: v.null(),
+  handler: async (ctx, a) => {
+    const [domain] = normaliseDomains([a.domain]);
+    const row = await ctx.db.query("domains").withIndex("by_domain", (q) => q.eq("domain", domain!)).first();
+    if (!row || row.groupId !== a.groupId) throw adminError("domain", `"${domain}" is not a domain of this group`);
+    if (row.verified !== a.verified) {
+      await ctx.db.patch(row._id, { verified: a.verified });
+      await logEvent(ctx, a.verified ? "domain.verified" : "domain.unverified", a.groupId, { domain, method: "admin" });
+    }
+    return null;
+  },
+});
 
 export const create = internalMutation({
   args: {
@@ -86,7 +109,7 @@ export const get = internalQuery({
     const group = await groupBySlug(ctx, slug);
     if (!group) return null;
     const domains = await ctx.db.query("domains").withIndex("by_group", (q) => q.eq("groupId", group._id)).collect();
-    return { ...group, domains: domains.map((d) => d.domain) };
+    return { ...group, domains: domains.map((d) => d.domain), verifiedDomains: domains.filter((d) => d.verified).map((d) => d.domain) };
   },
 });
 

@@ -27,11 +27,14 @@ export const upsert = internalMutation({
     let user = await ctx.db.query("users").withIndex("by_emailLower", (q) => q.eq("emailLower", emailLower)).first();
     const userId = user?._id ?? (await ctx.db.insert("users", { email: a.email, emailLower, emailVerified: false, name: a.name, createdAt: now }));
     const existing = await membershipOf(ctx, a.groupId, userId);
+    // The admin's word about this person in this group (not IdP-verified: email_verified stays false until an IdP says so).
+    const profile = { email: a.email, emailLower, ...(a.name ? { name: a.name } : {}) };
     if (existing) {
-      await ctx.db.patch(existing._id, { role: a.roles[0]!, roles: a.roles, status: "active", updatedAt: now });
+      const emailChanged = existing.emailLower !== emailLower;
+      await ctx.db.patch(existing._id, { role: a.roles[0]!, roles: a.roles, status: "active", updatedAt: now, ...profile, ...(emailChanged ? { emailVerified: false } : {}) });
       return existing._id;
     }
-    const id = await ctx.db.insert("memberships", { groupId: a.groupId, userId, role: a.roles[0]!, roles: a.roles, source: "admin", status: "active", updatedAt: now });
+    const id = await ctx.db.insert("memberships", { groupId: a.groupId, userId, role: a.roles[0]!, roles: a.roles, source: "admin", status: "active", updatedAt: now, ...profile, emailVerified: false });
     await logEvent(ctx, "membership.created", a.groupId, { userId, roles: a.roles, source: "admin" });
     return id;
   },

@@ -49,26 +49,31 @@ function sessionProblem(session: Doc<"sessions">, now: number): string | null {
 }
 
 async function claimsFor(ctx: MutationCtx, session: Doc<"sessions">): Promise<SessionClaims | string> {
-  const [user, group] = await Promise.all([ctx.db.get(session.userId), ctx.db.get(session.groupId)]);
-  if (!user || !group) return "the user or group no longer exists";
+  const [user, group, app] = await Promise.all([ctx.db.get(session.userId), ctx.db.get(session.groupId), ctx.db.get(session.appId)]);
+  if (!user || !group || !app) return "the user, group or app no longer exists";
   const membership = await ctx.db
     .query("memberships")
     .withIndex("by_group_and_user", (q) => q.eq("groupId", group._id).eq("userId", user._id))
     .unique();
   if (!membership || membership.status !== "active") return "the user is no longer a member of the group";
+  // The person as this group's own sources describe them (membership), never another tenant's IdP; the user
+  // row only for memberships written before per-group profiles existed. email_verified: this group's rule only.
   const claims: SessionClaims = {
     sub: user._id,
     sid: session._id,
+    azp: app.clientId,
     group_id: group._id,
     group: group.slug,
     role: membership.role,
     roles: membership.roles,
     auth_method: session.authMethod,
-    email_verified: user.emailVerified,
+    email_verified: membership.emailVerified === true,
   };
   if (session.connectionId) claims.connection_id = session.connectionId;
-  if (user.email) claims.email = user.email;
-  if (user.name) claims.name = user.name;
+  const email = membership.email ?? user.email;
+  const name = membership.name ?? user.name;
+  if (email) claims.email = email;
+  if (name) claims.name = name;
   return claims;
 }
 

@@ -95,7 +95,8 @@ async function callback(ctx: ActionCtx, request: Request, connectionParam: strin
         return failure(ctx, { connection, code: data.code, detail: data.message ?? "" });
       }
       if (data.kind === "SignInError") {
-        return failure(ctx, { connection, code: "signin_failed", detail: `${data.code}: ${data.message ?? ""}`, publicCode: "signin_failed" });
+        const code = data.code === "account_link_refused" ? data.code : "signin_failed";
+        return failure(ctx, { connection, code, detail: `${data.code}: ${data.message ?? ""}`, publicCode: "signin_failed" });
       }
     }
     return failure(ctx, { connection, code: "signin_failed", detail: `unexpected ${(e as Error)?.name ?? "error"}` });

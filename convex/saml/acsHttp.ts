@@ -84,7 +84,7 @@ export async function acs(ctx: ActionCtx, request: Request, connection: string):
     } else if (e instanceof ConvexError && e.data && typeof e.data === "object") {
       const d = e.data as { kind?: string; code?: string; message?: string };
       // SignInError codes (request_used, membership_inactive, …) are kept, prefixed, in the detail.
-      code = d.kind === "SamlError" && d.code ? d.code : d.kind === "SignInError" ? (d.code === "request_used" || d.code === "request_expired" ? d.code : "signin_failed") : code;
+      code = d.kind === "SamlError" && d.code ? d.code : d.kind === "SignInError" ? (d.code === "request_used" || d.code === "request_expired" || d.code === "account_link_refused" ? d.code : "signin_failed") : code;
       detail = `${d.kind ?? "error"}${d.code ? `/${d.code}` : ""}: ${d.message ?? ""}`;
     } else if (e instanceof Error) {
       detail = `${e.name}: ${e.message}`.slice(0, 500);

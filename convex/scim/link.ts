@@ -5,6 +5,8 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { rolesForGroups } from "../../src/scim/roles";
 import type { ResourceData } from "../../src/scim/resource";
 import { revokeUserSessions } from "../oauth/grants";
+import { verifiedDomainsOf } from "../lib/lookups";
+import { emailDomain, linkingPolicy } from "../../src/session/linking";
 
 type MatchBy = "externalId" | "userName" | "email";
 const DEFAULT_MATCH: MatchBy[] = ["externalId", "userName", "email"];
@@ -24,8 +26,19 @@ function displayNameOf(data: ResourceData): string | undefined {
   return parts.length ? parts.join(" ") : undefined;
 }
 
-async function hasMembership(ctx: QueryCtx, groupId: Id<"groups">, userId: Id<"users">) {
-  return (await ctx.db.query("memberships").withIndex("by_group_and_user", (q) => q.eq("groupId", groupId).eq("userId", userId)).first()) !== null;
+/**
+ * Members of this group known by this address: the one a login or a push may link to, and whether any exists
+ * (a conflict when linking is not allowed). A link target is an IdP-verified member (preferred) or one the
+ * group's directory or admin made — never a JIT account made from an unverified address, which anyone's IdP
+ * could have planted. The caller has already checked that the address may link (verified domain).
+ */
+export async function membersByEmail(ctx: QueryCtx, groupId: Id<"groups">, emailLower: string): Promise<{ linkTarget?: Id<"users">; any: boolean }> {
+  const rows = await ctx.db
+    .query("memberships")
+    .withIndex("by_group_and_emailLower", (q) => q.eq("groupId", groupId).eq("emailLower", emailLower))
+    .take(20);
+  const target = rows.find((m) => m.emailVerified === true) ?? rows.find((m) => m.source !== "jit");
+  return { ...(target ? { linkTarget: target.userId } : {}), any: rows.length > 0 };
 }
 
 /** Identity subjects of the group's SSO connections that equal `subject`. */
@@ -43,12 +56,17 @@ async function userByIdentitySubject(ctx: QueryCtx, groupId: Id<"groups">, subje
 
 /**
  * Find the gateway user a SCIM user should be linked to, per the group's policy.matchUsersBy (first match wins).
- * Email matching only considers users who already belong to this group: an unverified address pushed by one
- * tenant's directory must not capture an account of another tenant.
+ * Anything shaped like an address (email, or a userName that is one) links only under the linking policy:
+ * its domain is one of the group's verified domains, and the member it matches may be linked to. A directory
+ * could push any address; the domain owner's verification is what makes it evidence.
  */
 async function matchUser(ctx: MutationCtx, group: Doc<"groups">, self: Id<"scimUsers">, data: ResourceData): Promise<Id<"users"> | undefined> {
   const order = group.policy.matchUsersBy ?? DEFAULT_MATCH;
   const dirs = await ctx.db.query("scimDirectories").withIndex("by_groupId", (q) => q.eq("groupId", group._id)).take(10);
+  const byEmail = linkingPolicy(group.policy).byEmail === "verified_domain";
+  const domains = await verifiedDomainsOf(ctx, group._id);
+  /** The address may serve as a link key: linking by email is on and its domain is verified for the group. */
+  const linkable = (address: string) => byEmail && domains.has(emailDomain(address) ?? "");
   for (const by of order) {
     if (by === "externalId" && typeof data.externalId === "string") {
       const ext = data.externalId;
@@ -61,19 +79,22 @@ async function matchUser(ctx: MutationCtx, group: Doc<"groups">, self: Id<"scimU
       if (u) return u;
     }
     if (by === "userName" && typeof data.userName === "string") {
-      const u = await userByIdentitySubject(ctx, group._id, data.userName);
-      if (u) return u;
       const lower = data.userName.toLowerCase();
-      if (lower.includes("@")) {
-        const users = await ctx.db.query("users").withIndex("by_emailLower", (q) => q.eq("emailLower", lower)).take(10);
-        for (const x of users) if (await hasMembership(ctx, group._id, x._id)) return x._id;
+      const emailShaped = emailDomain(lower) !== undefined;
+      if (!emailShaped || linkable(lower)) {
+        const u = await userByIdentitySubject(ctx, group._id, data.userName);
+        if (u) return u;
+      }
+      if (emailShaped && linkable(lower)) {
+        const u = (await membersByEmail(ctx, group._id, lower)).linkTarget;
+        if (u) return u;
       }
     }
     if (by === "email") {
       const email = primaryEmail(data)?.toLowerCase();
-      if (email) {
-        const users = await ctx.db.query("users").withIndex("by_emailLower", (q) => q.eq("emailLower", email)).take(10);
-        for (const x of users) if (await hasMembership(ctx, group._id, x._id)) return x._id;
+      if (email && linkable(email)) {
+        const u = (await membersByEmail(ctx, group._id, email)).linkTarget;
+        if (u) return u;
       }
     }
   }
@@ -129,7 +150,15 @@ export async function syncLinkedUser(
       if (Object.keys(patch).length) await ctx.db.patch(userId, patch);
     }
   }
-  await syncMembership(ctx, dir, group, scimUser._id, userId, scimUser.active, now);
+  await syncMembership(ctx, dir, group, scimUser._id, userId, scimUser.active, now, { email, name });
+}
+
+/** The membership's own view of the person (this group's sources only). SCIM does not verify addresses. */
+function scimProfilePatch(membership: Doc<"memberships"> | null, p: { email?: string; name?: string }): Partial<Doc<"memberships">> {
+  const patch: Partial<Doc<"memberships">> = {};
+  if (p.email && p.email !== membership?.email) Object.assign(patch, { email: p.email, emailLower: p.email.toLowerCase(), emailVerified: false });
+  if (p.name && p.name !== membership?.name) patch.name = p.name;
+  return patch;
 }
 
 async function syncMembership(
@@ -140,19 +169,24 @@ async function syncMembership(
   userId: Id<"users">,
   active: boolean,
   now: number,
+  profile: { email?: string; name?: string },
 ) {
   const membership = await ctx.db.query("memberships").withIndex("by_group_and_user", (q) => q.eq("groupId", group._id).eq("userId", userId)).first();
   const roles = await rolesOf(ctx, dir, group, scimUserId);
   const role = roles[0] ?? group.policy.defaultRole;
+  const profilePatch = scimProfilePatch(membership, profile);
   if (active) {
     if (!membership) {
-      await ctx.db.insert("memberships", { groupId: group._id, userId, role, roles, source: "scim", status: "active", updatedAt: now });
+      await ctx.db.insert("memberships", { groupId: group._id, userId, role, roles, source: "scim", status: "active", updatedAt: now, ...profilePatch });
     } else if (membership.status !== "active" || membership.role !== role || JSON.stringify(membership.roles) !== JSON.stringify(roles) || membership.source !== "scim") {
-      await ctx.db.patch(membership._id, { status: "active", role, roles, source: "scim", updatedAt: now });
+      await ctx.db.patch(membership._id, { status: "active", role, roles, source: "scim", updatedAt: now, ...profilePatch });
+    } else if (Object.keys(profilePatch).length) {
+      await ctx.db.patch(membership._id, profilePatch);
     }
     return;
   }
-  await deprovision(ctx, group, userId, now, membership ?? null, { role, roles });
+  if (membership && Object.keys(profilePatch).length) await ctx.db.patch(membership._id, profilePatch);
+  await deprovision(ctx, group, userId, now, membership ?? null, { role, roles, ...profilePatch });
 }
 
 async function deprovision(
@@ -161,7 +195,7 @@ async function deprovision(
   userId: Id<"users">,
   now: number,
   membership: Doc<"memberships"> | null,
-  roles: { role: string; roles: string[] },
+  roles: { role: string; roles: string[] } & Partial<Doc<"memberships">>,
 ) {
   const policy = group.policy.onDeprovision ?? "deactivate";
   if (policy === "remove") {
@@ -205,28 +239,36 @@ export async function recomputeRoles(ctx: MutationCtx, dir: Doc<"scimDirectories
 }
 
 /**
- * For SSO sign-in (lead's completeSignIn): the gateway user a SCIM directory of this group already provisioned
- * for an IdP subject / email, so a later login lands on the same user. Matches externalId, then userName,
- * then email, per the group's policy.
+ * For SSO sign-in (completeSignIn): the gateway user a SCIM directory of this group already provisioned for an
+ * IdP subject / email, so a later login lands on the same user. Matches externalId = subject, then userName
+ * (= subject when the subject is not an address; = the trusted email otherwise), then email, per the group's
+ * policy. `trustedEmail` is the login's address only when it may link (the IdP verified it and its domain is
+ * one of the group's verified domains, and linking by email is on): an address-shaped key never links otherwise.
  */
 export async function findScimLinkedUser(
   ctx: QueryCtx,
   groupId: Id<"groups">,
-  who: { subject: string; email?: string },
+  who: { subject: string; trustedEmail?: string | undefined },
 ): Promise<Id<"users"> | null> {
   const group = await ctx.db.get(groupId);
   if (!group) return null;
   const order = group.policy.matchUsersBy ?? DEFAULT_MATCH;
   const dirs = await ctx.db.query("scimDirectories").withIndex("by_groupId", (q) => q.eq("groupId", groupId)).take(10);
+  const subjectLower = who.subject.toLowerCase();
+  const userNameKeys = [...new Set([emailDomain(subjectLower) ? undefined : subjectLower, who.trustedEmail?.toLowerCase()])].filter(
+    (k): k is string => k !== undefined,
+  );
   for (const by of order) {
     for (const d of dirs) {
       let hit: Doc<"scimUsers"> | null = null;
       if (by === "externalId")
         hit = await ctx.db.query("scimUsers").withIndex("by_directoryId_and_externalId", (q) => q.eq("directoryId", d._id).eq("externalId", who.subject)).first();
-      else if (by === "userName")
-        hit = await ctx.db.query("scimUsers").withIndex("by_directoryId_and_userNameLower", (q) => q.eq("directoryId", d._id).eq("userNameLower", who.subject.toLowerCase())).first();
-      else if (by === "email" && who.email) {
-        const e = who.email.toLowerCase();
+      else if (by === "userName") {
+        for (const key of userNameKeys) {
+          hit ??= await ctx.db.query("scimUsers").withIndex("by_directoryId_and_userNameLower", (q) => q.eq("directoryId", d._id).eq("userNameLower", key)).first();
+        }
+      } else if (by === "email" && who.trustedEmail) {
+        const e = who.trustedEmail.toLowerCase();
         const row = await ctx.db.query("scimUserEmails").withIndex("by_directoryId_and_valueLower", (q) => q.eq("directoryId", d._id).eq("valueLower", e)).first();
         hit = row ? await ctx.db.get(row.scimUserId) : null;
       }

@@ -11,6 +11,18 @@ export const membershipSource = v.union(
   v.literal("dev"),
 );
 
+/**
+ * How a login that no (connection, subject) link knows is matched to an existing member of the group.
+ * - byEmail "verified_domain" (default): by email only when the IdP verified the address AND its domain is one of
+ *   the group's verified domains; "never": never by email.
+ * - onConflict: what a login gets when its address is a member's but may not link: "refuse" (default; traced
+ *   `account_link_refused`) or "new_user" (a separate user with the default role).
+ */
+export const linkingPolicyValidator = v.object({
+  byEmail: v.optional(v.union(v.literal("verified_domain"), v.literal("never"))),
+  onConflict: v.optional(v.union(v.literal("refuse"), v.literal("new_user"))),
+});
+
 export const groupPolicy = v.object({
   /** Role given to a member when no rule matches. */
   defaultRole: v.string(),
@@ -18,6 +30,8 @@ export const groupPolicy = v.object({
   matchUsersBy: v.optional(v.array(v.union(v.literal("externalId"), v.literal("userName"), v.literal("email")))),
   /** What SCIM deactivation / DELETE does to the membership. */
   onDeprovision: v.optional(v.union(v.literal("deactivate"), v.literal("remove"))),
+  /** Account linking (README "Security model"). Absent = the secure default, see `linkingPolicy()`. */
+  linking: v.optional(linkingPolicyValidator),
 });
 
 export const coreTables = {
@@ -41,7 +55,7 @@ export const coreTables = {
     clientId: v.string(),
     name: v.string(),
     redirectUris: v.array(v.string()), // exact match
-    audience: v.string(), // the JWT "aud", default "convex"
+    audience: v.string(), // the JWT "aud"; default: the app's own clientId (one audience per app)
     createdAt: v.number(),
   }).index("by_clientId", ["clientId"]),
 
@@ -87,8 +101,16 @@ export const coreTables = {
     source: membershipSource,
     status: v.union(v.literal("active"), v.literal("inactive")),
     updatedAt: v.number(),
+    /** The person as THIS group's own sources (its IdPs, its SCIM directory, its admin) describe them: the
+     *  token of this group carries these, so another tenant's IdP cannot rewrite them. */
+    email: v.optional(v.string()),
+    emailLower: v.optional(v.string()),
+    /** The IdP verified `email` and its domain is one of the group's verified domains (the JWT's email_verified). */
+    emailVerified: v.optional(v.boolean()),
+    name: v.optional(v.string()),
   })
     .index("by_group_and_user", ["groupId", "userId"])
+    .index("by_group_and_emailLower", ["groupId", "emailLower"])
     .index("by_user", ["userId"]),
 
   /** A pending sign-in started at /sso/authorize: what the app asked for, while the user is at the IdP. */

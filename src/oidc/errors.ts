@@ -27,6 +27,9 @@ export const OIDC_ERROR_CODES = [
   "userinfo_failed",
   "claims_invalid", // no usable subject, ...
   "signin_failed", // completeSignIn refused (its own code goes in detail)
+  "account_link_refused", // the address is a member's but this login may not link to it (README "Security model")
+  "hosted_domain_mismatch", // Google Workspace: "hd" is not the configured hosted domain
+  "groups_overage_unresolved", // Entra groups overage and Graph could not tell the groups (policy refuse)
 ] as const;
 
 export type OidcErrorCode = (typeof OIDC_ERROR_CODES)[number];

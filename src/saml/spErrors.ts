@@ -16,6 +16,7 @@ export const SAML_SP_ERROR_CODES = [
   "subject_missing", // the mapped subject attribute is absent
   "sp_key_unavailable", // an SP private key cannot be opened (wrong GATEWAY_ENCRYPTION_KEY)
   "signin_failed", // complete-sign-in refused (membership inactive, request mismatch…): detail says which
+  "account_link_refused", // the address is a member's but this login may not link to it (README "Security model")
   "slo_unsigned",
   "slo_bad_signature",
   "slo_malformed",
@@ -41,6 +42,7 @@ export function publicMessage(code: string): { title: string; message: string } 
     case "replayed_assertion":
       return { title: "Sign-in refused", message: "This sign-in response was already used. Go back to the application and sign in again." };
     case "signin_failed":
+    case "account_link_refused":
       return { title: "Sign-in refused", message: "Your account cannot sign in to this organisation right now. Contact your administrator." };
     case "unsolicited_response":
     case "idp_initiated_no_app":

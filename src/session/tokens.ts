@@ -46,6 +46,8 @@ export async function importSigningKeys(privateJwksJson: string): Promise<Signin
 export interface SessionClaims {
   sub: string;
   sid: string;
+  /** The app (OAuth client_id) the token was issued to (OIDC Core §2 "azp"). */
+  azp: string;
   group_id: string;
   group: string;
   role: string;

@@ -60,9 +60,9 @@ describe("apps", () => {
     expect(await adminError(t.mutation(internal.admin.apps.create, args))).toBe(path);
   });
 
-  test("loopback http redirect URIs are allowed for development; audience defaults to convex", async () => {
+  test("loopback http redirect URIs are allowed for development; audience defaults to the app's own client_id", async () => {
     await t.mutation(internal.admin.apps.create, { clientId: "dev-app", name: "Dev", redirectUris: ["http://localhost:5173/cb", "http://127.0.0.1:3000/cb"] });
-    expect(await t.query(internal.admin.apps.list, {})).toMatchObject([{ clientId: "dev-app", audience: "convex" }]);
+    expect(await t.query(internal.admin.apps.list, {})).toMatchObject([{ clientId: "dev-app", audience: "dev-app" }]);
   });
 });
 

@@ -71,7 +71,7 @@ async function verifyLikeConvex(jwt: string, provider: { domain: string; applica
 describe("local gateway over real HTTP", () => {
   test("dev sign-in yields a JWT that passes Convex's verification rules", async () => {
     const tokens = await devSignInOverHttp(gw.url);
-    const claims = await verifyLikeConvex(tokens.access_token, { domain: gw.url, applicationID: "convex" });
+    const claims = await verifyLikeConvex(tokens.access_token, { domain: gw.url, applicationID: "demo-app" });
     expect(claims).toMatchObject({ group: "demo", role: "admin", auth_method: "dev", email: "grace@demo.example", name: "Grace Hopper" });
     // A token for another audience or issuer is refused by the same rules.
     await expect(jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${gw.url}/.well-known/jwks.json`)), { audience: "other-app", algorithms: ["RS256"] })).rejects.toThrow(/aud/);

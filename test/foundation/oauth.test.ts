@@ -16,7 +16,7 @@ afterEach(() => vi.useRealTimers());
 
 async function verify(token: string) {
   const jwks = await (await t.fetch("/.well-known/jwks.json")).json();
-  return jwtVerify(token, createLocalJWKSet(jwks), { issuer: ISSUER, audience: "convex", algorithms: ["RS256"] });
+  return jwtVerify(token, createLocalJWKSet(jwks), { issuer: ISSUER, audience: APP.clientId, algorithms: ["RS256"] });
 }
 
 describe("discovery", () => {
@@ -65,7 +65,8 @@ describe("authorization_code grant", () => {
     expect(payload).toMatchObject({
       iss: ISSUER,
       sub: userId,
-      aud: "convex",
+      aud: APP.clientId,
+      azp: APP.clientId,
       sid: sessionId,
       group_id: groupId,
       group: "acme",

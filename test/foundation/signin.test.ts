@@ -68,15 +68,15 @@ describe("complete-sign-in", () => {
     expect(db.sessions).toHaveLength(2);
   });
 
-  test("email links to a user only when that user is already a member of the same group", async () => {
+  test("email links to a user only when that user is already a member of the same group (verified address, verified domain)", async () => {
     const other = await t.mutation(internal.admin.groups.create, { slug: "evil", name: "Evil" });
     await t.mutation(internal.admin.memberships.upsert, { groupId, email: "ada@acme.example", roles: ["admin"] });
-    // Another tenant's IdP asserts the same address: it must get a different user.
+    // Another tenant's IdP asserts the same address, even "verified": it must get a different user.
     const evilConn = await connection("saml", undefined, other);
-    const r1 = await complete({ authRequestId: await pending(evilConn, other), connectionId: evilConn, authMethod: "saml", profile: { subject: "attacker", email: "ADA@acme.example" } });
-    // The group's own IdP asserting the address links to the provisioned user.
+    const r1 = await complete({ authRequestId: await pending(evilConn, other), connectionId: evilConn, authMethod: "saml", profile: { subject: "attacker", email: "ADA@acme.example", emailVerified: true } });
+    // The group's own IdP asserting the address as verified (acme.example is a verified domain) links to the provisioned user.
     const conn = await connection("saml");
-    const r2 = await complete({ authRequestId: await pending(conn), connectionId: conn, authMethod: "saml", profile: { subject: "ada-at-okta", email: "ada@acme.example" } });
+    const r2 = await complete({ authRequestId: await pending(conn), connectionId: conn, authMethod: "saml", profile: { subject: "ada-at-okta", email: "ada@acme.example", emailVerified: true } });
     const provisioned = await t.run(async (ctx) => (await ctx.db.query("memberships").withIndex("by_group_and_user", (q) => q.eq("groupId", groupId)).first())!.userId);
     expect(r2.userId).toBe(provisioned);
     expect(r1.userId).not.toBe(provisioned);

@@ -27,17 +27,34 @@ describe("SCIM users become gateway users with a membership in the directory's g
     expect(await linkOf(env, u.id)).toBe(gu!._id);
   });
 
-  test("an existing member of the group with that email is linked, not duplicated (policy email)", async () => {
-    const env = await setup();
-    const existing = await env.t.run(async (ctx) => {
-      const id = await ctx.db.insert("users", { email: "Jit@Example.com", emailLower: "jit@example.com", emailVerified: true, createdAt: 0 });
-      await ctx.db.insert("memberships", { groupId: env.groupId, userId: id, role: "member", roles: ["member"], source: "jit", status: "active", updatedAt: 0 });
+  const jitMember = (env: Env, emailVerified: boolean) =>
+    env.t.run(async (ctx) => {
+      const id = await ctx.db.insert("users", { email: "Jit@Example.com", emailLower: "jit@example.com", emailVerified, createdAt: 0 });
+      await ctx.db.insert("memberships", { groupId: env.groupId, userId: id, role: "member", roles: ["member"], source: "jit", status: "active", updatedAt: 0, email: "Jit@Example.com", emailLower: "jit@example.com", emailVerified });
       return id;
     });
+  const verifyDomain = (env: Env) => env.t.run((ctx) => ctx.db.insert("domains", { groupId: env.groupId, domain: "example.com", verified: true }));
+
+  test("an existing IdP-verified member of the group with that email is linked, not duplicated (policy email, verified domain)", async () => {
+    const env = await setup();
+    await verifyDomain(env);
+    const existing = await jitMember(env, true);
     const u = await user(env, "someone", { emails: [{ value: "JIT@example.com", primary: true }] });
     expect(await linkOf(env, u.id)).toBe(existing);
     expect(await users(env)).toHaveLength(1);
     expect(await memberships(env)).toEqual([expect.objectContaining({ userId: existing, source: "scim", status: "active" })]);
+  });
+
+  test("no link by email outside a verified domain, nor to a member whose address no IdP verified", async () => {
+    const env = await setup();
+    const existing = await jitMember(env, true);
+    const u1 = await user(env, "someone", { emails: [{ value: "jit@example.com", primary: true }] });
+    expect(await linkOf(env, u1.id)).not.toBe(existing); // example.com is not a verified domain of the group
+    const env2 = await setup();
+    await verifyDomain(env2);
+    const planted = await jitMember(env2, false);
+    const u2 = await user(env2, "someone", { emails: [{ value: "jit@example.com", primary: true }] });
+    expect(await linkOf(env2, u2.id)).not.toBe(planted);
   });
 
   test("a user of ANOTHER group with the same email is not captured", async () => {
@@ -79,10 +96,12 @@ describe("SCIM users become gateway users with a membership in the directory's g
     const env = await setup();
     const u = await user(env, "sso@example.com", { externalId: "ext-9", emails: [{ value: "Work@Example.com" }] });
     const gu = await linkOf(env, u.id);
-    const find = (who: { subject: string; email?: string }) => env.t.run((ctx) => findScimLinkedUser(ctx, env.groupId, who));
+    const find = (who: { subject: string; trustedEmail?: string }) => env.t.run((ctx) => findScimLinkedUser(ctx, env.groupId, who));
     expect(await find({ subject: "ext-9" })).toBe(gu);
-    expect(await find({ subject: "SSO@example.com" })).toBe(gu);
-    expect(await find({ subject: "unknown", email: "work@example.com" })).toBe(gu);
+    expect(await find({ subject: "SSO@example.com", trustedEmail: "sso@example.com" })).toBe(gu);
+    expect(await find({ subject: "unknown", trustedEmail: "work@example.com" })).toBe(gu);
+    // An address-shaped subject is not evidence on its own: only a trusted (IdP-verified, verified-domain) email links.
+    expect(await find({ subject: "SSO@example.com" })).toBeNull();
     expect(await find({ subject: "unknown" })).toBeNull();
   });
 });
