@@ -47,6 +47,15 @@ async function readBody(req: Request): Promise<string | undefined> {
   }
 }
 
+/** The methods RFC 7644 §3.2 defines; every other method on a SCIM route is a SCIM 405. */
+const SCIM_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+function headersFor(e: ScimError): Record<string, string> {
+  if (e.status === 401) return { "WWW-Authenticate": 'Bearer realm="scim"' };
+  if (e.status === 405) return { Allow: SCIM_METHODS.join(", ") };
+  return {};
+}
+
 export const scimHttp = httpAction(async (ctx, req) => {
   try {
     const url = new URL(req.url);
@@ -60,12 +69,16 @@ export const scimHttp = httpAction(async (ctx, req) => {
     });
     const [directory, ...path] = segments;
     if (!directory) throw new ScimError(404, undefined, "no such SCIM endpoint");
+    // OPTIONS (and any method SCIM does not define) before authentication: it reveals nothing either way.
+    const method = req.method.toUpperCase();
+    if (!SCIM_METHODS.includes(method as (typeof SCIM_METHODS)[number])) {
+      throw new ScimError(405, undefined, `${method.slice(0, 20)} is not a SCIM method (RFC 7644 §3.2)`);
+    }
     // authenticate
     const token = bearer(req);
     if (!token) throw new ScimError(401, undefined, "missing, invalid, expired or revoked bearer token for this directory");
     const tokenHash = await sha256b64url(token);
     // parse
-    const method = req.method.toUpperCase();
     let body: string | undefined;
     if (method === "POST" || method === "PUT" || method === "PATCH") {
       if (!acceptableContentType(req)) throw new ScimError(415, undefined, "Content-Type must be application/scim+json or application/json");
@@ -91,12 +104,12 @@ export const scimHttp = httpAction(async (ctx, req) => {
     if (r.location) headers.Location = r.location;
     return new Response(r.status === 204 || r.status === 304 ? null : r.body ?? null, { status: r.status, headers });
   } catch (e) {
-    if (e instanceof ScimError) return errorResponse(e, e.status === 401 ? { "WWW-Authenticate": 'Bearer realm="scim"' } : {});
+    if (e instanceof ScimError) return errorResponse(e, headersFor(e));
     if (e instanceof ConvexError) {
       const d = e.data as { kind?: string; status?: number; scimType?: string | null; detail?: string };
       if (d?.kind === "ScimError" && typeof d.status === "number") {
         const se = new ScimError(d.status, (d.scimType ?? undefined) as ScimError["scimType"], d.detail ?? "error");
-        return errorResponse(se, se.status === 401 ? { "WWW-Authenticate": 'Bearer realm="scim"' } : {});
+        return errorResponse(se, headersFor(se));
       }
     }
     // Unknown failure: a generic SCIM error, the cause stays in the log (never echoed).
@@ -105,9 +118,12 @@ export const scimHttp = httpAction(async (ctx, req) => {
   }
 });
 
-/** Register the SCIM routes (one call from convex/http.ts). */
+/**
+ * Register the SCIM routes (one call from convex/http.ts). OPTIONS is routed too, to answer a SCIM 405; Convex's
+ * router cannot route methods outside GET/POST/PUT/PATCH/DELETE/OPTIONS, so those get the platform's own 404.
+ */
 export function registerScimRoutes(http: HttpRouter): void {
-  for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"] as const) {
+  for (const method of [...SCIM_METHODS, "OPTIONS"] as const) {
     http.route({ pathPrefix: SCIM_PREFIX, method, handler: scimHttp });
   }
 }

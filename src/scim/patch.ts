@@ -43,11 +43,24 @@ interface Target {
   text: string;
 }
 
+/**
+ * Entra ID sends enterprise-extension attributes unqualified (`"path":"manager"`). When the core schema has no
+ * such attribute, the extension attribute of that name is meant (RFC 7644 §3.10 asks for the URN; Entra omits it).
+ */
+function resolveUnqualifiedExtension(rt: ResourceTypeDef, path: string): ResolvedPath | undefined {
+  if (path.includes(":")) return undefined;
+  for (const ext of rt.extensions) {
+    const r = resolvePath(rt, `${ext.id}:${path}`);
+    if (r) return r;
+  }
+  return undefined;
+}
+
 function parsePath(rt: ResourceTypeDef, path: string): Target {
   if (path.length > 1000) throw badPath("path is too long");
   const open = path.indexOf("[");
   if (open < 0) {
-    const r = resolvePath(rt, path.trim());
+    const r = resolvePath(rt, path.trim()) ?? resolveUnqualifiedExtension(rt, path.trim());
     if (!r) throw badPath(`path "${path.slice(0, 200)}" names no attribute of ${rt.kind}`);
     return { r, text: path };
   }
@@ -243,6 +256,8 @@ export function applyPatch(rt: ResourceTypeDef, data: ResourceData, body: unknow
     throw badSyntax(`"schemas" must include "${PATCH_SCHEMA}"`);
   const ops = field(body, "operations");
   if (!Array.isArray(ops)) throw badSyntax(`"Operations" must be an array`);
+  // RFC 7644 §3.5.2: "Operations" is an array of one or more PATCH operations.
+  if (ops.length === 0) throw badValue(`"Operations" must contain at least one operation`);
   if (ops.length > MAX_PATCH_OPERATIONS) throw badSyntax(`more than ${MAX_PATCH_OPERATIONS} operations`);
   const before = JSON.stringify(data);
   const work = structuredClone(data);

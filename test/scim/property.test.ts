@@ -25,7 +25,7 @@ const term: fc.Arbitrary<string> = fc.letrec((tie) => ({
 })).t as fc.Arbitrary<string>;
 const filterArb = fc.oneof({ arbitrary: term, weight: 5 }, { arbitrary: fc.string({ maxLength: 40 }), weight: 1 }, { arbitrary: fc.tuple(term, fc.string({ maxLength: 5 })).map(([a, b]) => a + b), weight: 1 });
 
-const paths = ["", "title", "active", "userName", "name.familyName", "emails", 'emails[type eq "work"].value', 'emails[type eq "work"]', "emails[value co 1]", `${ENT}:manager`, ENT, `${ENT}:department`, "members", 'members[value eq "x"]', "id", "meta.version", "groups", "nosuch", "emails[", "]", "phoneNumbers[type eq mobile].value", "displayName", "x509Certificates"];
+const paths = ["", "title", "active", "userName", "name.familyName", "emails", 'emails[type eq "work"].value', 'emails[type eq "work"]', "emails[value co 1]", `${ENT}:manager`, "manager", ENT, `${ENT}:department`, "members", 'members[value eq "x"]', "id", "meta.version", "groups", "nosuch", "emails[", "]", "phoneNumbers[type eq mobile].value", "displayName", "x509Certificates"];
 const opArb = fc.record(
   {
     op: fc.constantFrom("add", "Add", "replace", "Replace", "remove", "REMOVE", "copy", 7 as unknown as string),
@@ -34,8 +34,15 @@ const opArb = fc.record(
   },
   { requiredKeys: ["op"] },
 );
+// Operations a user accepts (an empty Operations array is a 400 since RFC 7644 §3.5.2 asks for one or more).
+const acceptedOpArb = fc.constantFrom(
+  { op: "replace", path: "title", value: "T" },
+  { op: "Add", path: "manager", value: [{ $ref: null, value: "m" }] },
+  { op: "replace", value: { displayName: "D" } },
+);
 const patchArb = fc.oneof(
   fc.record({ schemas: fc.constant([PATCH_OP]), Operations: fc.array(opArb, { maxLength: 4 }) }),
+  fc.record({ schemas: fc.constant([PATCH_OP]), Operations: fc.array(acceptedOpArb, { minLength: 1, maxLength: 2 }) }),
   fc.jsonValue({ maxDepth: 3 }),
 );
 
