@@ -85,6 +85,7 @@ async function callback(ctx: ActionCtx, request: Request, connectionParam: strin
       connectionId: connection._id,
       profile: result.profile,
       groupsNotDelivered: result.groupsNotDelivered,
+      groupsAsserted: result.groupsAsserted,
       ...(result.refreshedJwks ? { jwks: { jwksUri, jwks: result.refreshedJwks } } : {}),
     });
     return new Response(null, { status: 302, headers: { location: redirectTo, "cache-control": "no-store" } });

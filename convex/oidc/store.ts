@@ -92,6 +92,7 @@ export const finish = internalMutation({
     connectionId: v.id("connections"),
     profile: profileValidator,
     groupsNotDelivered: v.boolean(),
+    groupsAsserted: v.optional(v.boolean()),
     jwks: v.optional(v.object({ jwksUri: v.string(), jwks: v.any() })),
   },
   returns: v.object({ redirectTo: v.string() }),
@@ -113,9 +114,10 @@ export const finish = internalMutation({
       connectionId: args.connectionId,
       authMethod: "oidc",
       profile: args.profile,
+      groupsAsserted: args.groupsAsserted === true,
     });
     if (args.groupsNotDelivered) {
-      // Entra groups overage: roles are kept as they were (completeSignIn leaves them without groups); say so.
+      // Entra groups overage that Graph could not resolve, policy "default_role": the default role was given; say so.
       const connection = await ctx.db.get(args.connectionId);
       await logEvent(ctx, "oidc.groups_not_delivered", connection?.groupId, {
         connectionId: args.connectionId,

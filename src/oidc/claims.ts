@@ -87,7 +87,7 @@ const ATTRIBUTE_CLAIMS = ["iss", "tid", "hd", "oid", "preferred_username", "upn"
  * Map the merged claims to the sign-in profile. `claims` are the validated ID token claims with userinfo
  * merged in by the caller (only when its "sub" matched).
  */
-export function mapClaims(config: Pick<OidcConfig, "preset" | "claims" | "tenantId">, claims: Record<string, unknown>): MappedProfile {
+export function mapClaims(config: Pick<OidcConfig, "preset" | "claims" | "tenantId" | "authorizationParams">, claims: Record<string, unknown>): MappedProfile {
   const preset = PRESET_CLAIMS[config.preset];
   const subjectClaim = config.claims?.subject ?? "sub";
   const subject = at(claims, subjectClaim);
@@ -99,6 +99,16 @@ export function mapClaims(config: Pick<OidcConfig, "preset" | "claims" | "tenant
     const tid = claims.tid;
     if (typeof tid !== "string" || tid.toLowerCase() !== config.tenantId.toLowerCase()) {
       throw new OidcError("tenant_mismatch", `"tid" claim is not the connection's tenant`);
+    }
+  }
+
+  if (config.preset === "google") {
+    // Google Workspace: "hd" names the account's hosted domain; a consumer account has none. The authorization
+    // request's hd parameter only filters the account chooser, so the token's claim is what is checked.
+    const want = config.authorizationParams?.hd?.toLowerCase();
+    const hd = typeof claims.hd === "string" ? claims.hd.toLowerCase() : undefined;
+    if (!want || hd !== want) {
+      throw new OidcError("hosted_domain_mismatch", hd ? `"hd" claim is not the connection's hosted domain` : `"hd" claim is missing (not a Google Workspace account)`);
     }
   }
 

@@ -106,6 +106,20 @@ const common = {
    * Keycloak); Auth0 wants its issuer. Default: by preset (see clientAssertionAudience()).
    */
   clientAssertionAudience: z.enum(["issuer", "token_endpoint"]).optional(),
+  /**
+   * Entra ID groups overage (more groups than fit in the token: `_claim_names.groups` / `hasgroups`): the groups
+   * are read from Microsoft Graph with the login's access token (needs the GroupMember.Read.All permission).
+   * When that is impossible the login fails closed: "refuse" (default), or "default_role" — never the roles of
+   * an earlier login.
+   */
+  groupsOverage: z
+    .object({
+      /** Graph's base URL (national clouds differ); fetched through the SSRF guard like every IdP call. */
+      graphBaseUrl: urlString.optional(),
+      onFailure: z.enum(["refuse", "default_role"]).default("refuse"),
+    })
+    .strict()
+    .optional(),
   /** Entra ID: the customer's tenant; required when the issuer is multi-tenant (organizations/common). */
   tenantId: z
     .string()
@@ -151,6 +165,7 @@ export const oidcConfigStored = z
 type CommonShape = {
   preset: Preset;
   issuer: string;
+  authorizationParams?: { hd?: string | undefined } | undefined;
   endpoints?: unknown;
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   tenantId?: string;
@@ -163,6 +178,10 @@ function crossChecks(c: CommonShape, ctx: z.RefinementCtx, hasSecret: boolean) {
   }
   if (c.tokenEndpointAuthMethod === "private_key_jwt" && hasSecret) {
     ctx.addIssue({ code: "custom", path: [secretKey], message: "must be absent for private_key_jwt (the gateway key is used)" });
+  }
+  if (c.preset === "google" && !c.authorizationParams?.hd) {
+    // Without it every Google account in the world could sign in to this group (the ID token's "hd" is checked).
+    ctx.addIssue({ code: "custom", path: ["authorizationParams", "hd"], message: "is required with the google preset: the customer's Google Workspace domain" });
   }
   const multiTenant = isEntraMultiTenantIssuer(c.issuer);
   if (multiTenant && c.preset !== "entra") {

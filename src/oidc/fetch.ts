@@ -82,7 +82,9 @@ export function guardedFetch(opts: GuardOptions): FetchLike {
       });
     } catch (e) {
       if (e instanceof OidcError) throw e;
-      if (timedOut) throw new OidcError("idp_timeout", `${u.origin}${u.pathname} did not answer within ${timeoutMs} ms`);
+      // Our timer, or the caller's own deadline (openid-client passes AbortSignal.timeout as `signal`).
+      const callerTimedOut = outer?.aborted === true && (outer.reason as { name?: string } | undefined)?.name === "TimeoutError";
+      if (timedOut || callerTimedOut) throw new OidcError("idp_timeout", `${u.origin}${u.pathname} did not answer within ${timeoutMs} ms`);
       throw new OidcError("fetch_refused", `${u.origin}${u.pathname} could not be fetched`);
     } finally {
       clearTimeout(timer);

@@ -10,6 +10,7 @@ import { OidcError } from "./errors";
 import type { FetchLike } from "./fetch";
 import { fetchJwksDocument, verifyIdToken } from "./idToken";
 import { importClientKey } from "./clientKey";
+import { fetchEntraGroupIds } from "./graph";
 import type { JWK } from "jose";
 
 export interface ClientSecrets {
@@ -116,6 +117,8 @@ export interface CallbackInput {
 }
 
 export interface CallbackResult extends MappedProfile {
+  /** The groups are authoritative even when empty (overage resolved): roles are recomputed from them. */
+  groupsAsserted: boolean;
   claims: Record<string, unknown>;
   refreshedJwks?: JSONWebKeySet;
   userinfoMerged: boolean;
@@ -267,5 +270,38 @@ export async function completeAuthorization(
   }
 
   const mapped = mapClaims(config, claims);
-  return { ...mapped, claims, userinfoMerged, ...(refreshedJwks ? { refreshedJwks } : {}) };
+  const resolved = mapped.groupsNotDelivered ? await resolveGroupsOverage(config, mapped, claims, tokens.access_token, deps) : { ...mapped, groupsAsserted: false };
+  return { ...resolved, claims, userinfoMerged, ...(refreshedJwks ? { refreshedJwks } : {}) };
+}
+
+/**
+ * Groups overage: the groups from Microsoft Graph (Entra preset, or a connection that configures
+ * `groupsOverage`), else the connection's fail-closed policy. Either way the groups are then asserted: roles
+ * are recomputed from them, never kept from an earlier login.
+ */
+async function resolveGroupsOverage(
+  config: OidcConfig,
+  mapped: MappedProfile,
+  claims: Record<string, unknown>,
+  accessToken: string | undefined,
+  deps: RuntimeDeps,
+): Promise<MappedProfile & { groupsAsserted: boolean }> {
+  const onFailure = config.groupsOverage?.onFailure ?? "refuse";
+  let reason: OidcError;
+  if (config.preset === "entra" || config.groupsOverage) {
+    try {
+      const ids = await fetchEntraGroupIds({ graphBaseUrl: config.groupsOverage?.graphBaseUrl, accessToken, fetch: deps.fetch });
+      // App roles still arrive in the token ("roles"); only the groups overflowed.
+      const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === "string") : [];
+      const groups = [...new Set([...ids, ...roles])].slice(0, 5000);
+      const { groupsNotDelivered: _flag, ...attributes } = mapped.profile.attributes ?? {};
+      return { profile: { ...mapped.profile, groups, attributes }, groupsNotDelivered: false, groupsAsserted: true };
+    } catch (e) {
+      reason = e instanceof OidcError ? e : new OidcError("groups_overage_unresolved", "Graph could not be read");
+    }
+  } else {
+    reason = new OidcError("groups_overage_unresolved", "groups overage, and no Microsoft Graph is configured for this connection");
+  }
+  if (onFailure === "refuse") throw reason;
+  return { profile: { ...mapped.profile, groups: [] }, groupsNotDelivered: true, groupsAsserted: true };
 }

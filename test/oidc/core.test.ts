@@ -238,8 +238,16 @@ describe("claim-mapping presets", () => {
     expect(r.profile.groups).toEqual(["owner"]);
   });
 
+  it("google: the ID token's hd must be the configured hosted domain (no hd: a consumer account)", () => {
+    const cfg = { preset: "google" as const, authorizationParams: { hd: "acme.example" } };
+    expect(() => mapClaims(cfg, { sub: "s", hd: "other.example" })).toThrow(expect.objectContaining({ code: "hosted_domain_mismatch" }));
+    expect(() => mapClaims(cfg, { sub: "s" })).toThrow(expect.objectContaining({ code: "hosted_domain_mismatch" }));
+    expect(() => mapClaims({ preset: "google" }, { sub: "s", hd: "acme.example" })).toThrow(expect.objectContaining({ code: "hosted_domain_mismatch" }));
+    expect(mapClaims(cfg, { sub: "s", hd: "ACME.example" }).profile.subject).toBe("s");
+  });
+
   it("google: name from given/family when name is absent; hd kept as an attribute", () => {
-    const r = mapClaims({ preset: "google" }, { sub: "s", email: "a@acme.example", email_verified: true, given_name: "Ada", family_name: "L", hd: "acme.example" });
+    const r = mapClaims({ preset: "google", authorizationParams: { hd: "acme.example" } }, { sub: "s", email: "a@acme.example", email_verified: true, given_name: "Ada", family_name: "L", hd: "acme.example" });
     expect(r.profile).toMatchObject({ name: "Ada L", attributes: { hd: "acme.example" } });
     expect(r.profile.groups).toBeUndefined();
   });
