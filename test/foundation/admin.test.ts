@@ -35,6 +35,21 @@ describe("groups", () => {
     expect(await t.query(internal.admin.groups.get, { slug: "acme" })).toMatchObject({ name: "Acme Inc", domains: ["acme.io"], policy: { defaultRole: "viewer" } });
   });
 
+  test("domain verification is the deployment admin's word, kept across updates, only for the group's own domains", async () => {
+    const g = await t.mutation(internal.admin.groups.create, { slug: "acme", name: "Acme", domains: ["acme.example"] });
+    await t.mutation(internal.admin.groups.create, { slug: "other", name: "Other", domains: ["other.example"] });
+    expect(await t.query(internal.admin.groups.get, { slug: "acme" })).toMatchObject({ domains: ["acme.example"], verifiedDomains: [] });
+    await t.mutation(internal.admin.groups.setDomainVerified, { groupId: g, domain: "ACME.example", verified: true });
+    await t.mutation(internal.admin.groups.update, { groupId: g, domains: ["acme.example", "acme-labs.example"] });
+    expect(await t.query(internal.admin.groups.get, { slug: "acme" })).toMatchObject({ verifiedDomains: ["acme.example"] });
+    await expect(t.mutation(internal.admin.groups.setDomainVerified, { groupId: g, domain: "other.example", verified: true })).rejects.toMatchObject({
+      data: { kind: "AdminError", path: "domain" },
+    });
+    expect(await t.query(internal.admin.groups.get, { slug: "other" })).toMatchObject({ verifiedDomains: [] });
+    const events = await t.run((ctx) => ctx.db.query("events").collect());
+    expect(events.filter((e) => e.type === "domain.verified")).toHaveLength(1);
+  });
+
   test("removing a group removes its domains, connections, memberships and sessions", async () => {
     const groupId = await seedGroupAndApp(t);
     const c = await signIn(t, groupId);
