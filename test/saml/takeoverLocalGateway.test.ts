@@ -6,11 +6,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeJwt } from "jose";
 import { startLocalGateway, type LocalGateway } from "../../local/gateway";
 import { localPlugins } from "../../local/plugins";
 import { DEMO_SAML_ENTRY, samlLocalPlugin } from "../../local/samlPlugin";
-import { pkceS256, randomToken } from "../../src/session/encoding";
+import { exchangeForClaims, samlLoginOverHttp } from "./localConfig";
 
 let gw: LocalGateway;
 beforeAll(async () => {
@@ -32,58 +31,11 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => gw?.close());
 
-const unescape = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)));
-
-/** /sso/authorize → the chosen test IdP's form → its signed Response posted to the ACS; returns the ACS answer. */
-async function samlAttempt(buttonLabel: string, person: { email: string; groups: string[] }) {
-  const button = gw.buttons.find((b) => b.label === buttonLabel);
-  expect(button?.authorizeQuery?.connection, buttonLabel).toBeTruthy();
-  const verifier = randomToken(32);
-  const redirectUri = `${gw.url}/demo/callback`;
-  const q = new URLSearchParams({
-    client_id: "demo-app",
-    redirect_uri: redirectUri,
-    state: "s",
-    code_challenge: await pkceS256(verifier),
-    code_challenge_method: "S256",
-    ...button!.authorizeQuery,
-  });
-  const toIdp = await fetch(`${gw.url}/sso/authorize?${q}`, { redirect: "manual" });
-  expect(toIdp.status).toBe(302);
-  const idpUrl = new URL(toIdp.headers.get("location")!);
-  const formPage = await (await fetch(idpUrl)).text();
-  const loginForm = new URLSearchParams({
-    SAMLRequest: unescape(/name="SAMLRequest" value="([^"]*)"/.exec(formPage)![1]!),
-    RelayState: unescape(/name="RelayState" value="([^"]*)"/.exec(formPage)![1]!),
-    email: person.email,
-    name: "Someone",
-  });
-  for (const g of person.groups) loginForm.append("groups", g);
-  const loginAt = `${idpUrl.origin}${idpUrl.pathname.replace(/\/sso$/, "/login")}`;
-  const autoPost = await (await fetch(loginAt, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: loginForm })).text();
-  const acs = unescape(/<form method="post" action="([^"]+)"/.exec(autoPost)![1]!);
-  const back = await fetch(acs, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      SAMLResponse: unescape(/name="SAMLResponse" value="([^"]*)"/.exec(autoPost)![1]!),
-      RelayState: unescape(/name="RelayState" value="([^"]*)"/.exec(autoPost)![1]!),
-    }),
-  });
-  return { back, verifier, redirectUri };
-}
+const samlAttempt = (buttonLabel: string, person: { email: string; groups: string[] }) => samlLoginOverHttp(gw, buttonLabel, person);
 
 async function tokenClaims(a: Awaited<ReturnType<typeof samlAttempt>>) {
   expect(a.back.status).toBe(302);
-  const code = new URL(a.back.headers.get("location")!).searchParams.get("code")!;
-  const token = await fetch(`${gw.url}/oauth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "authorization_code", client_id: "demo-app", code, redirect_uri: a.redirectUri, code_verifier: a.verifier }),
-  });
-  expect(token.status).toBe(200);
-  return decodeJwt(((await token.json()) as { access_token: string }).access_token);
+  return exchangeForClaims(gw, a);
 }
 
 describe("local gateway: no takeover through a second IdP", () => {
