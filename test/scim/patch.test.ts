@@ -82,8 +82,11 @@ describe("operations", () => {
     expect(patch([{ op: "Remove", path: `${ENT}:manager` }], d).data[ENT]).toEqual({ department: "x" });
     expect(patch([{ op: "Replace", path: `${ENT}:manager`, value: { value: null } }], d).data[ENT]).toEqual({ department: "x" });
   });
-  test("empty Operations is a no-op", () => {
-    const r = patch([]);
+  test("empty Operations is invalidValue (RFC 7644 §3.5.2: one or more operations)", () => {
+    expect(() => patch([])).toThrow(expect.objectContaining({ status: 400, scimType: "invalidValue" }));
+  });
+  test("a PATCH that sets what is already there is a no-op", () => {
+    const r = patch([{ op: "replace", path: "userName", value: base().userName }]);
     expect(r.changed).toBe(false);
     expect(r.data).toEqual(base());
   });

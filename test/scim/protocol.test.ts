@@ -128,7 +128,8 @@ describe("ETags", () => {
     const stale = await env.scim(`/Users/${u.id}`, { method: "PUT", headers: { "If-Match": etag }, body: { schemas: [USER_SCHEMA], userName: "etag@example.com" } });
     expect(stale.status).toBe(412);
     expect((await env.scim(`/Users/${u.id}`, { headers: { "If-None-Match": etag } })).status).toBe(200);
-    const noop = await env.scim(`/Users/${u.id}`, { method: "PATCH", body: { schemas: [PATCH_OP], Operations: [] } });
+    // A PATCH that changes nothing (the same title again) keeps the version.
+    const noop = await env.scim(`/Users/${u.id}`, { method: "PATCH", body: { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "title", value: "x" }] } });
     expect(noop.headers.get("etag")).toBe(next);
     expect((await env.scim(`/Users/${u.id}`, { method: "DELETE", headers: { "If-Match": next! } })).status).toBe(204);
   });
