@@ -1,0 +1,37 @@
+// The session JWT's claims, decoded for display and for the app's UI. NOT a verification: the Convex backend
+// (ctx.auth.getUserIdentity()) checks the signature; the browser only reads what it was given.
+import { base64UrlDecode } from "../session/encoding";
+
+export interface SsoClaims {
+  iss: string;
+  sub: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  /** Session id (revoked at sign-out). */
+  sid: string;
+  group_id: string;
+  /** The group's slug. */
+  group: string;
+  /** Primary role; `roles` has all of them. */
+  role: string;
+  roles: string[];
+  auth_method: "saml" | "oidc" | "dev";
+  connection_id?: string;
+  email?: string;
+  email_verified?: boolean;
+  name?: string;
+}
+
+/** Payload of a compact JWS, or null when it is not one. */
+export function decodeClaims(jwt: string): SsoClaims | null {
+  const parts = jwt.split(".");
+  if (parts.length !== 3 || !parts[1]) return null;
+  try {
+    const claims = JSON.parse(new TextDecoder().decode(base64UrlDecode(parts[1]))) as Partial<SsoClaims>;
+    if (typeof claims.sub !== "string" || typeof claims.exp !== "number") return null;
+    return { roles: [], ...claims } as SsoClaims;
+  } catch {
+    return null;
+  }
+}
