@@ -1,26 +1,14 @@
 // The session JWT's claims, decoded for display and for the app's UI. NOT a verification: the Convex backend
 // (ctx.auth.getUserIdentity()) checks the signature; the browser only reads what it was given.
 import { base64UrlDecode } from "../session/encoding";
+import type { SessionClaims } from "../session/tokens";
 
-export interface SsoClaims {
+/** The gateway's session claims (sub, sid, group_id, group, role, roles, auth_method, email…) plus the JWT's own. */
+export interface SsoClaims extends SessionClaims {
   iss: string;
-  sub: string;
   aud: string;
   iat: number;
   exp: number;
-  /** Session id (revoked at sign-out). */
-  sid: string;
-  group_id: string;
-  /** The group's slug. */
-  group: string;
-  /** Primary role; `roles` has all of them. */
-  role: string;
-  roles: string[];
-  auth_method: "saml" | "oidc" | "dev";
-  connection_id?: string;
-  email?: string;
-  email_verified?: boolean;
-  name?: string;
 }
 
 /** Payload of a compact JWS, or null when it is not one. */

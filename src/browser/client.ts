@@ -81,6 +81,8 @@ export interface SsoClient {
 interface StoredTokens {
   accessToken: string;
   refreshToken: string;
+  /** Increases with every rotation (ms-based, so a new sign-in is newer than any earlier session's). */
+  generation?: number;
   /** ms, by this browser's clock (now + expires_in), so clock skew with the gateway does not matter. */
   expiresAt: number;
 }
@@ -191,7 +193,7 @@ export function createSsoClient(options: SsoClientOptions): SsoClient {
     if (!body || typeof body.access_token !== "string" || typeof body.refresh_token !== "string" || typeof body.expires_in !== "number") {
       throw new SsoError("network_error", "the token endpoint's answer lacks access_token, refresh_token or expires_in");
     }
-    return { accessToken: body.access_token, refreshToken: body.refresh_token, expiresAt: now() + body.expires_in * 1000 };
+    return { accessToken: body.access_token, refreshToken: body.refresh_token, expiresAt: now() + body.expires_in * 1000, generation: now() };
   }
 
   async function revokeToken(refreshToken: string): Promise<boolean> {
@@ -208,13 +210,27 @@ export function createSsoClient(options: SsoClientOptions): SsoClient {
   }
 
   /**
+   * The stored tokens once this tab's view of storage has caught up with the newest rotation announced under
+   * the lock (a few ms in practice; bounded, after which the gateway's reuse grace window is the safety net).
+   */
+  async function readTokensCaughtUp(): Promise<StoredTokens | null> {
+    const announced = (await lock.announced?.(lockName)) ?? 0;
+    let tokens = readTokens();
+    for (let tries = 0; tokens && (tokens.generation ?? 0) < announced && tries < 500; tries++) {
+      await new Promise((ok) => setTimeout(ok, 10));
+      tokens = readTokens();
+    }
+    return tokens;
+  }
+
+  /**
    * Rotates `stale` under the cross-tab lock. Inside the lock the stored tokens are read again: when another
    * tab has already rotated them, its tokens are used and nothing is sent (a second use of a spent refresh
    * token would be reuse).
    */
   function refreshUnderLock(stale: string): Promise<StoredTokens | null> {
     return lock.run(lockName, async () => {
-      const current = readTokens();
+      const current = await readTokensCaughtUp();
       if (!current) return null; // signed out meanwhile
       if (current.refreshToken !== stale) {
         sync();
@@ -238,7 +254,9 @@ export function createSsoClient(options: SsoClientOptions): SsoClient {
         return null;
       }
       lastError = undefined;
+      fresh.generation = Math.max(now(), (current.generation ?? 0) + 1);
       writeTokens(fresh);
+      await lock.announce?.(lockName, fresh.generation);
       return fresh;
     });
   }

@@ -6,11 +6,48 @@ import { readJson, type SsoStorage } from "./storage";
 export interface TabLock {
   /** Runs `fn` while no other tab of this origin runs a function under the same name. */
   run<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Optional, called under the lock after a rotation: records the newest token generation where every tab can
+   * read it consistently with the lock. Needed because localStorage is not: in Chromium each tab's process
+   * keeps a copy that other tabs' writes reach asynchronously, so a tab granted the lock right after another
+   * one rotated can still read the spent token from storage.
+   */
+  announce?(name: string, generation: number): Promise<void>;
+  /** The newest generation announced under `name` by a live tab (0 when none). */
+  announced?(name: string): Promise<number>;
 }
 
-/** Web Locks (https://w3c.github.io/web-locks/): exclusive, released when the tab closes or crashes. */
+/**
+ * Web Locks (https://w3c.github.io/web-locks/): exclusive, released when the tab closes or crashes. The
+ * generation is announced as the name of a shared lock this tab holds until its next announcement:
+ * `locks.query()` is answered by the same lock manager that grants the refresh lock, so it is never stale.
+ */
 export function webLocksTabLock(locks: LockManager): TabLock {
-  return { run: (name, fn) => locks.request(name, { mode: "exclusive" }, fn) as Promise<Awaited<ReturnType<typeof fn>>> };
+  let releaseMarker: (() => void) | null = null;
+  const markerPrefix = (name: string) => `${name}:generation:`;
+  return {
+    run: (name, fn) => locks.request(name, { mode: "exclusive" }, fn) as Promise<Awaited<ReturnType<typeof fn>>>,
+    async announce(name, generation) {
+      const previous = releaseMarker;
+      await new Promise<void>((granted) => {
+        void locks.request(`${markerPrefix(name)}${generation}`, { mode: "shared" }, () => {
+          granted();
+          return new Promise<void>((release) => (releaseMarker = release));
+        });
+      });
+      previous?.();
+    },
+    async announced(name) {
+      const { held = [] } = await locks.query();
+      let newest = 0;
+      for (const lock of held) {
+        if (!lock.name?.startsWith(markerPrefix(name))) continue;
+        const generation = Number(lock.name.slice(markerPrefix(name).length));
+        if (Number.isFinite(generation) && generation > newest) newest = generation;
+      }
+      return newest;
+    },
+  };
 }
 
 export interface StorageLockOptions {

@@ -217,6 +217,43 @@ describe("fetchAccessToken and refresh", () => {
   }
 });
 
+describe("a tab whose copy of shared storage lags behind (as Chromium's localStorage can)", () => {
+  /** Tab A writes through at once; tab B sees A's writes only `lagMs` later. */
+  function laggingPair(lagMs: number): [SsoStorage, SsoStorage] {
+    const truth = memoryStorage();
+    const copy = memoryStorage();
+    const a: SsoStorage = {
+      getItem: (k) => truth.getItem(k),
+      setItem: (k, v) => {
+        truth.setItem(k, v);
+        setTimeout(() => copy.setItem(k, v), lagMs);
+      },
+      removeItem: (k) => {
+        truth.removeItem(k);
+        setTimeout(() => copy.removeItem(k), lagMs);
+      },
+    };
+    const b: SsoStorage = { getItem: (k) => copy.getItem(k), setItem: (k, v) => (truth.setItem(k, v), copy.setItem(k, v)), removeItem: (k) => (truth.removeItem(k), copy.removeItem(k)) };
+    return [a, b];
+  }
+
+  test("B, granted the lock right after A rotated, waits for the announced generation instead of spending the old token", async () => {
+    const [storageA, storageB] = laggingPair(150);
+    let newest = 0;
+    const lock: TabLock = { ...sharedMutex(), announce: async (_n, g) => void (newest = Math.max(newest, g)), announced: async () => newest };
+    const tabA = await signedIn({ storage: storageA, lock });
+    await new Promise((ok) => setTimeout(ok, 200)); // B's copy has the signed-in tokens
+    const tabB = makeClient({ storage: storageB, lock });
+    expect(tabB.client.getState().status).toBe("signedIn");
+    await tabA.client.fetchAccessToken({ forceRefreshToken: false });
+    await tabB.client.fetchAccessToken({ forceRefreshToken: false });
+    const [a, b] = await Promise.all([tabA.client.fetchAccessToken({ forceRefreshToken: true }), tabB.client.fetchAccessToken({ forceRefreshToken: true })]);
+    expect(a).toBeTruthy();
+    expect(b).toBe(a);
+    expect([...tabA.calls.token, ...tabB.calls.token].filter((g) => g === "refresh_token")).toHaveLength(1);
+  });
+});
+
 describe("signOut", () => {
   test("revokes the session at the gateway: the refresh token then fails, and the other tab is signed out too", async () => {
     const storage = memoryStorage();

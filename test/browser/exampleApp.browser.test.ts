@@ -2,20 +2,21 @@
 // Vite for the local gateway's URL and served from its own origin: email-first "Sign in with SSO" → the
 // built-in SAML IdP → the account page shows user, group and role; the Convex client is handed the session JWT
 // (its WebSocket's Authenticate message, captured: no Convex backend runs here); refresh; sign-out revokes.
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { startLocalGateway, type LocalGateway } from "../../local/gateway";
-import { haveChromium, launchChromium } from "../e2e/browser";
-import { startStaticServer, type StaticServer } from "./staticServer";
+import type { LocalGateway } from "../../local/gateway";
+import { haveChromium } from "../e2e/browser";
+import { startAppOriginHarness, TEST_CLIENT_ID as CLIENT_ID, type AppOriginHarness } from "./gatewaySeed";
+import type { StaticServer } from "./staticServer";
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/react-app/", import.meta.url));
-const CLIENT_ID = "example-react-app-test";
 const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
 
+let harness: AppOriginHarness;
 let gw: LocalGateway;
 let site: StaticServer;
 let browser: Browser;
@@ -46,22 +47,12 @@ async function screenshots(page: Page, name: string) {
 
 describe.skipIf(!haveChromium)("example app (examples/react-app) in Chromium", () => {
   beforeAll(async () => {
-    site = await startStaticServer();
-    const dir = mkdtempSync(join(tmpdir(), "gw-example-app-"));
-    const config = JSON.parse(readFileSync(new URL("../../local/demo.config.json", import.meta.url), "utf8"));
-    config.apps.push({ clientId: CLIENT_ID, name: "Example app (test)", redirectUris: [`${site.url}/callback`] });
-    const configPath = join(dir, "config.json");
-    writeFileSync(configPath, JSON.stringify(config));
-    gw = await startLocalGateway({ port: 0, dataDir: join(dir, "data"), configPath, quiet: true });
+    harness = await startAppOriginHarness("gw-example-app-");
+    ({ gw, site, browser } = harness);
     // The Convex URL points at the static server: the test captures the WebSocket in the browser instead.
     serveDir(await buildExample({ VITE_SSO_ISSUER: gw.url, VITE_SSO_CLIENT_ID: CLIENT_ID, VITE_CONVEX_URL: site.url }));
-    browser = await launchChromium();
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await gw?.close();
-    await site?.close();
-  });
+  afterAll(async () => harness?.close());
 
   test("email-first SSO sign-in via SAML, user/group/role shown, Convex gets the JWT, refresh, sign-out revokes", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

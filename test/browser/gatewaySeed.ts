@@ -4,7 +4,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { LocalGatewayOptions } from "../../local/gateway";
+import type { Browser } from "playwright-core";
+import { startLocalGateway, type LocalGateway, type LocalGatewayOptions } from "../../local/gateway";
+import { launchChromium } from "../e2e/browser";
+import { startStaticServer, type StaticServer } from "./staticServer";
 
 export const TEST_CLIENT_ID = "browser-client-test";
 
@@ -16,4 +19,32 @@ export function browserClientGatewayOptions(prefix: string, redirectUris: string
   const configPath = join(dir, "config.json");
   writeFileSync(configPath, JSON.stringify(config));
   return { port: 0, dataDir: join(dir, "data"), configPath, quiet: true };
+}
+
+export interface AppOriginHarness {
+  /** The app's own origin (static pages), registered as `${site.url}/callback` for TEST_CLIENT_ID. */
+  site: StaticServer;
+  gw: LocalGateway;
+  browser: Browser;
+  redirectUri: string;
+  close(): Promise<void>;
+}
+
+/** Static app origin + local gateway that knows it + Chromium, for the browser tests of the client. */
+export async function startAppOriginHarness(prefix: string): Promise<AppOriginHarness> {
+  const site = await startStaticServer();
+  const redirectUri = `${site.url}/callback`;
+  const gw = await startLocalGateway(browserClientGatewayOptions(prefix, [redirectUri]));
+  const browser = await launchChromium();
+  return {
+    site,
+    gw,
+    browser,
+    redirectUri,
+    async close() {
+      await browser.close();
+      await gw.close();
+      await site.close();
+    },
+  };
 }
