@@ -1,7 +1,9 @@
 // The browser client (src/browser) against the REAL local gateway over HTTP, with injected fetch (counting the
 // calls), storage, locks and channel: PKCE and state, the RFC 9207 iss check, refresh, two "tabs" refreshing
 // at once under reuse detection with no grace window, and sign-out revoking the session.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from "vitest";
+import type { AuthTokenFetcher } from "convex/browser";
+import type { ConvexReactClient } from "convex/react";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { startLocalGateway, type LocalGateway } from "../../local/gateway";
 import { createSsoClient, memoryStorage, storageTabLock, SsoError, type SsoClient, type SsoClientOptions, type SsoStorage, type TabLock } from "../../src/browser";
@@ -293,6 +295,14 @@ describe("state and listeners", () => {
     expect(x).toEqual(y);
     expect(calls.token).toEqual(["authorization_code"]);
     expect(seen).toEqual(["loading", "signedIn"]);
+  });
+
+  test("fetchAccessToken has the shape ConvexReactClient.setAuth takes", () => {
+    const { client } = makeClient();
+    expectTypeOf(client.fetchAccessToken).toExtend<AuthTokenFetcher>();
+    expectTypeOf(client.fetchAccessToken).toExtend<Parameters<ConvexReactClient["setAuth"]>[0]>();
+    expectTypeOf<ReturnType<typeof client.fetchAccessToken>>().toEqualTypeOf<Promise<string | null>>();
+    client.dispose();
   });
 
   test("isCallback recognises only the redirect URI with a code or an error", () => {
