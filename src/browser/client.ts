@@ -281,6 +281,15 @@ export function createSsoClient(options: SsoClientOptions): SsoClient {
     return found;
   }
 
+  /** Takes the code out of the address bar. A cross-origin `returnTo` is refused by the browser: ignored. */
+  function replaceAddress(path: string) {
+    try {
+      if (typeof history !== "undefined") history.replaceState(null, "", path);
+    } catch {
+      /* SecurityError: stay on the callback path */
+    }
+  }
+
   const callbacksInFlight = new Map<string, Promise<{ returnTo: string | null }>>();
 
   async function completeCallback(url: string): Promise<{ returnTo: string | null }> {
@@ -361,12 +370,12 @@ export function createSsoClient(options: SsoClientOptions): SsoClient {
           .finally(() => {
             loading--;
             sync();
-            if (fromLocation && typeof history !== "undefined") history.replaceState(null, "", new URL(href).pathname);
+            if (fromLocation) replaceAddress(new URL(href).pathname);
           });
         callbacksInFlight.set(href, inFlight);
       }
       return inFlight.then((result) => {
-        if (fromLocation && result.returnTo && typeof history !== "undefined") history.replaceState(null, "", result.returnTo);
+        if (fromLocation && result.returnTo) replaceAddress(result.returnTo);
         return result;
       });
     },
