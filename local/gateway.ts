@@ -102,7 +102,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
   process.env.GATEWAY_SIGNING_KEYS ??= await readOrCreate(join(dataDir, "signing-jwks.json"), async () => JSON.stringify(await generatePrivateJwks()));
   const adminKey = await readOrCreate(join(dataDir, "admin-key"), () => randomBytes(24).toString("base64url"));
 
-  const engine = createEngine();
+  const engine = await createEngine();
   const dataFile = join(dataDir, "state.json");
   const restored = await restoreState(engine, dataFile);
   await engine.mutation(makeFunctionReference<"mutation">("admin/seed:apply"), {
