@@ -23,8 +23,12 @@
 // The class is not exported by convex-test; we find its prototype through a live engine (see `findDatabases`)
 // and patch it once per process, so every engine and every component database of the process is indexed.
 // Search and vector queries keep convex-test's scan.
-import BTree from "sorted-btree";
+import BTreeModule from "sorted-btree";
 import { compareValues, jsonToConvex, type Value } from "convex/values";
+
+// sorted-btree is CommonJS with a `default` export: Node's ESM loader hands us module.exports, vite the default.
+const BTree = ((BTreeModule as unknown as { default?: typeof BTreeModule }).default ?? BTreeModule) as typeof BTreeModule;
+type BTree<K, V> = BTreeModule<K, V>;
 
 type Doc = Record<string, Value | undefined> & { _id: string; _creationTime: number };
 type Key = unknown[];
@@ -37,7 +41,7 @@ type Query = { source: Source; operators: Array<{ filter?: unknown; limit?: numb
 type PaginateArgs = { query: Query; cursor: string | null; endCursor?: string | null; pageSize: number; maximumRowsRead?: number; maximumBytesRead?: number };
 
 /** The parts of convex-test's DatabaseFake we build on (0.0.60). */
-interface DatabaseFake {
+export interface DatabaseFake {
   _documents: Record<string, Doc>;
   _writes: Array<Record<string, Doc | null>>;
   _schema: { tables: Map<string, { indexes: Array<{ indexDescriptor: string; fields: string[] }> }> } | null;
@@ -49,12 +53,19 @@ interface DatabaseFake {
   [STATE]?: Map<string, TableIndexes>;
   [SCAN]?: boolean;
   [CANDIDATES]?: { table: string; docs: Doc[] };
+  [LISTENERS]?: Array<(writes: CommittedWrite[]) => void>;
+  _componentPath: string;
+  _nextDocId: number;
+  _lastCreationTime: number;
 }
+/** A document as committed by the outermost transaction (`null`: deleted). */
+export type CommittedWrite = readonly [id: string, doc: Doc | null];
 
 const STATE = Symbol("indexedReads.state");
 const SCAN = Symbol("indexedReads.scan");
 const CANDIDATES = Symbol("indexedReads.candidates");
 const PATCHED = Symbol("indexedReads.patched");
+const LISTENERS = Symbol("indexedReads.listeners");
 
 /** Sorts after every value: `[a, MAX]` is past every key that starts with `a`. */
 const MAX = Symbol("max");
@@ -243,9 +254,14 @@ function patch(proto: DatabaseFake) {
 
   proto.commit = function (this: DatabaseFake, commitTs) {
     const outermost = this._writes.length === 1;
-    const writes = outermost && this[STATE] ? this._writes[0]! : null;
+    const writes = outermost && (this[STATE] || this[LISTENERS]) ? this._writes[0]! : null;
     const before = writes ? Object.keys(writes).map((id) => [id, this._documents[id]] as const) : [];
     original.commit.call(this, commitTs);
+    if (before.length && this[LISTENERS]) {
+      const committed = before.map(([id]) => [id, this._documents[id] ?? null] as const);
+      for (const listener of this[LISTENERS]) listener(committed);
+    }
+    if (!this[STATE]) return;
     for (const [id, old] of before) {
       const indexes = this[STATE]!.get(tableOf(id) ?? "");
       if (!indexes) continue; // built from _documents on its first query
@@ -335,6 +351,11 @@ export async function enableIndexedReads(t: Parameters<typeof findDatabases>[0])
   if (proto[PATCHED]) return;
   patch(proto);
   proto[PATCHED] = true;
+}
+
+/** Calls `listener` with the documents each outermost transaction of `db` committed (after they are applied). */
+export function onCommit(db: DatabaseFake, listener: (writes: CommittedWrite[]) => void): void {
+  (db[LISTENERS] ??= []).push(listener);
 }
 
 /** Makes an engine answer with convex-test's full scans (the reference in the differential test). */
