@@ -17,8 +17,8 @@
 //
 // Consistency: the trees hold committed documents only and are updated in `commit` of the outermost transaction
 // (nested commits and rollbacks only touch convex-test's pending-write levels, which we read through `get`), so
-// a failed transaction leaves them exact without any undo of ours. A table's trees are built on its first
-// indexed query, from the committed documents, and kept in step from then on.
+// a failed transaction leaves them exact without any undo of ours. A database's trees are built on its first
+// indexed query, in one pass over the committed documents, and kept in step from then on.
 //
 // The class is not exported by convex-test; we find its prototype through a live engine (see `findDatabases`)
 // and patch it once per process, so every engine and every component database of the process is indexed.
@@ -81,6 +81,23 @@ function compareKeys(a: Key, b: Key): number {
       if (x === y) continue;
       return x === MAX ? 1 : -1;
     }
+    // Fast paths with the same answer as compareValues (equal strings; numbers other than NaN and ±0).
+    if (typeof x === "string" && typeof y === "string") {
+      if (x === y) continue;
+      // Below the surrogates UTF-16 code units order like UTF-8 bytes (Convex's string order).
+      const n = Math.min(x.length, y.length);
+      let i = 0;
+      while (i < n && x.charCodeAt(i) === y.charCodeAt(i)) i++;
+      if (i === n) return x.length - y.length;
+      const cx = x.charCodeAt(i);
+      const cy = y.charCodeAt(i);
+      if (cx < 0xd800 && cy < 0xd800) return cx - cy;
+    }
+    if (typeof x === "number" && typeof y === "number") {
+      if (x < y) return -1;
+      if (x > y) return 1;
+      if (x === y && x !== 0) continue;
+    }
     const c = compareValues(x as Value, y as Value);
     if (c !== 0) return c;
   }
@@ -124,18 +141,36 @@ function indexFields(db: DatabaseFake, table: string, indexName: string): string
   return index ? [...index.fields, "_creationTime", "_id"] : null;
 }
 
-function tableIndexes(db: DatabaseFake, table: string): TableIndexes {
-  const state = (db[STATE] ??= new Map());
-  let indexes = state.get(table);
-  if (indexes) return indexes;
-  indexes = new Map();
+function newTableIndexes(db: DatabaseFake, table: string): TableIndexes {
+  const indexes: TableIndexes = new Map();
   const names = ["by_creation_time", "by_id", ...(db._schema?.tables.get(table)?.indexes.map((i) => i.indexDescriptor) ?? [])];
   for (const name of names) indexes.set(name, new SortedIndex(indexFields(db, table, name)!));
+  return indexes;
+}
+
+/**
+ * The indexes of every table of `db`, built on the first indexed query from the committed documents in one
+ * pass, then kept exact by `commit` (which also creates a table's indexes on its first committed document).
+ */
+function allIndexes(db: DatabaseFake): Map<string, TableIndexes> {
+  let state = db[STATE];
+  if (state) return state;
+  state = new Map();
   for (const [id, doc] of Object.entries(db._documents)) {
-    if (tableOf(id) !== table) continue;
+    const table = tableOf(id);
+    if (table === null) continue;
+    let indexes = state.get(table);
+    if (!indexes) state.set(table, (indexes = newTableIndexes(db, table)));
     for (const index of indexes.values()) index.add(doc);
   }
-  state.set(table, indexes);
+  db[STATE] = state;
+  return state;
+}
+
+function tableIndexes(db: DatabaseFake, table: string): TableIndexes {
+  const state = allIndexes(db);
+  let indexes = state.get(table);
+  if (!indexes) state.set(table, (indexes = newTableIndexes(db, table)));
   return indexes;
 }
 
@@ -261,10 +296,11 @@ function patch(proto: DatabaseFake) {
       const committed = before.map(([id]) => [id, this._documents[id] ?? null] as const);
       for (const listener of this[LISTENERS]) listener(committed);
     }
-    if (!this[STATE]) return;
+    if (!this[STATE]) return; // built from _documents on the first indexed query
     for (const [id, old] of before) {
-      const indexes = this[STATE]!.get(tableOf(id) ?? "");
-      if (!indexes) continue; // built from _documents on its first query
+      const table = tableOf(id);
+      if (table === null) continue;
+      const indexes = tableIndexes(this, table);
       const now = this._documents[id];
       for (const index of indexes.values()) {
         if (old) index.remove(old);
