@@ -172,7 +172,7 @@ test("indexed reads answer random write/query sequences exactly like convex-test
     }),
     { numRuns: 50 },
   );
-});
+}, 60_000); // ~2 s on an idle 2-core machine
 
 test("the indexed engine is the one answering (a reference engine is not patched by accident)", async () => {
   const [indexed, reference] = await engines();
@@ -223,4 +223,4 @@ test("transaction limits stay enforced: reading more rows than the limit fails t
   expect(results[0]).toMatchObject({ error: expect.stringMatching(/Read too much data/) });
   expect(results[1]).toBe(10);
   expect(results[3]).toBe(10);
-});
+}, 60_000);
