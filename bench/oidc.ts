@@ -74,7 +74,7 @@ export async function benchOidc(): Promise<Row[]> {
     await new Promise<void>((ok) => server!.listen(0, "127.0.0.1", () => ok()));
     const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/_idp/oidc`;
 
-    const t = createEngine();
+    const t = await createEngine();
     const { groupIds } = (await t.mutation(makeFunctionReference<"mutation">("admin/seed:apply"), {
       groups: [{ slug: "acme", name: "Acme", policy: { defaultRole: "member" } }],
       apps: [{ clientId: "bench-app", name: "Bench", redirectUris: [APP_REDIRECT] }],

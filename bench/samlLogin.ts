@@ -20,7 +20,7 @@ export async function benchSamlLogin(): Promise<Row[]> {
   process.env.GATEWAY_LOCAL = "1"; // the baseline is the local gateway's dev sign-in
   process.env.GATEWAY_ENCRYPTION_KEY ??= "YmVuY2gtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU";
   process.env.GATEWAY_SIGNING_KEYS ??= JSON.stringify(await generatePrivateJwks());
-  const t = createEngine();
+  const t = await createEngine();
   const { groupIds } = (await t.mutation(makeFunctionReference<"mutation">("admin/seed:apply"), {
     groups: [{ slug: "bench", name: "Bench", policy: { defaultRole: "member" } }],
     apps: [{ clientId: "bench-app", name: "Bench", redirectUris: [REDIRECT] }],

@@ -5,7 +5,7 @@
 // How "documents read" is measured: the SCIM mutation returns ctx.meta.getTransactionMetrics().documentsRead
 // — the engine's own count for the whole transaction (directory + token rows included) — with Convex's
 // per-transaction limits enforced (convexTest transactionLimits: true).
-// Caveat on requests/s: convex-test is an in-memory engine (every query scans its in-memory tables), and
+// Caveat on requests/s: convex-test is an in-memory engine (with local/indexedReads.ts: index seeks), and
 // SCIMMY here runs against an in-memory Map with no HTTP layer; both numbers are single-process, no network,
 // and say more about per-request CPU than about a deployment.
 import { readdirSync, statSync } from "node:fs";
@@ -19,6 +19,9 @@ import { internal } from "../convex/_generated/api";
 import { sha256b64url } from "../convex/scim/store";
 import { coreSequence, entraSequence, oktaSequence, type Check, type ScimClient } from "../fixtures/scim/sequences";
 import { seedUsers } from "../test/scim/seed";
+import { benchScimHttp } from "./scimHttp";
+import { enableIndexedReads } from "../local/indexedReads";
+import { scimOperationCounts } from "./scimCounts";
 
 type Row = Record<string, string | number>;
 type T = TestConvex<typeof schema>;
@@ -43,6 +46,7 @@ function convexModules(): Record<string, () => Promise<any>> {
 async function gateway(limits: boolean) {
   process.env.CONVEX_SITE_URL ??= "http://127.0.0.1:3211";
   const t: T = limits ? convexTest({ schema, modules: convexModules(), transactionLimits: true }) : convexTest(schema, convexModules());
+  await enableIndexedReads(t); // the local engine's indexed reads, as in `npm start`
   await t.run((ctx) => ctx.db.insert("groups", { slug: "bench", name: "Bench", policy: { defaultRole: "member" }, createdAt: 0 }));
   const { slug } = await t.mutation(internal.scim.admin.seedDirectory, { groupSlug: "bench", directoryId: "bench-dir", name: "Bench", token: TOKEN });
   const dir = await t.run((ctx) => ctx.db.query("scimDirectories").withIndex("by_slug", (q) => q.eq("slug", slug)).unique());
@@ -195,6 +199,13 @@ export async function benchScim(): Promise<Array<Record<string, string | number>
       });
     }
   }
+
+  // Function calls (transactions), documents read and written per operation.
+  const counted = await gateway(false);
+  rows.push(...(await scimOperationCounts(counted.t, counted.client)));
+
+  // Server CPU per request over HTTP through the local gateway, beside SCIMMY; churn; profile (bench/scimHttp.ts).
+  rows.push(...(await benchScimHttp(scimmyClient())));
 
   // Documents read per eq lookup and per page.
   const sizes = (process.env.SCIM_BENCH_SIZES ?? "1000,100000").split(",").map(Number);

@@ -1,10 +1,11 @@
-// The offline engine behind `npm start`: convex/ served by convex-test, plus a JSON data file so that state
-// survives a restart. Document IDs are restored exactly (same IDs, so tokens' `sub`/`sid` stay valid).
+// The offline engine behind `npm start`: convex/ served by convex-test with indexed reads (local/indexedReads.ts);
+// local/store.ts keeps its state across restarts (snapshot + journal, same document IDs).
 import { convexTest } from "convex-test";
-import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import schema from "../convex/schema";
+import { enableIndexedReads } from "./indexedReads";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -43,61 +44,14 @@ export function engineModules(): Record<string, () => Promise<unknown>> {
   return modules;
 }
 
-export function createEngine() {
+function newEngine() {
   return convexTest(schema, engineModules());
 }
-export type Engine = ReturnType<typeof createEngine>;
+export type Engine = ReturnType<typeof newEngine>;
 
-const TABLES = Object.keys(schema.tables);
-
-type SavedDoc = Record<string, unknown> & { _id: string; _creationTime: number };
-interface SavedState {
-  version: 1;
-  tables: Record<string, SavedDoc[]>;
-}
-
-export async function dumpState(t: Engine): Promise<SavedState> {
-  return t.run(async (ctx) => {
-    const tables: Record<string, SavedDoc[]> = {};
-    for (const table of TABLES) tables[table] = (await ctx.db.query(table as any).collect()) as SavedDoc[];
-    return { version: 1 as const, tables };
-  });
-}
-
-export function saveState(state: SavedState, file: string) {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state));
-  renameSync(tmp, file);
-}
-
-/**
- * Re-insert saved documents so that each gets its old ID back. convex-test numbers documents with one counter
- * across tables (counter + table name); replaying inserts in counter order, with throw-away fillers where a
- * document was deleted, lands every document on its old number. Must run on a fresh engine.
- */
-export async function restoreState(t: Engine, file: string): Promise<number> {
-  if (!existsSync(file)) return 0;
-  const state = JSON.parse(readFileSync(file, "utf8")) as SavedState;
-  const rows: Array<{ table: string; counter: number; doc: SavedDoc }> = [];
-  for (const [table, docs] of Object.entries(state.tables)) {
-    if (!TABLES.includes(table)) continue; // a table that no longer exists
-    for (const doc of docs) rows.push({ table, counter: Number(doc._id.slice(0, doc._id.length - table.length)), doc });
-  }
-  rows.sort((a, b) => a.counter - b.counter);
-  await t.run(async (ctx) => {
-    const fillers: Array<{ table: string; id: string }> = [];
-    let next = 10000;
-    for (const { table, counter, doc } of rows) {
-      const { _id, _creationTime, ...fields } = doc;
-      while (next < counter) {
-        fillers.push({ table, id: await ctx.db.insert(table as any, fields as any) });
-        next++;
-      }
-      const id = await ctx.db.insert(table as any, fields as any);
-      next++;
-      if (id !== _id) throw new Error(`restore: expected ${_id}, got ${id} — start with a fresh data file`);
-    }
-    for (const f of fillers) await ctx.db.delete(f.id as any);
-  });
-  return rows.length;
+/** convex-test over convex/, with indexed reads (local/indexedReads.ts) instead of a table scan per query. */
+export async function createEngine(): Promise<Engine> {
+  const t = newEngine();
+  await enableIndexedReads(t);
+  return t;
 }

@@ -12,7 +12,8 @@ import { makeFunctionReference } from "convex/server";
 import { generatePrivateJwks } from "../src/session/tokens";
 import { loadLocalConfig, type LocalConfig } from "./config";
 import { demoAppPage, devSignInPage, type DemoButton } from "./demoApp";
-import { createEngine, dumpState, restoreState, saveState, type Engine } from "./engine";
+import { createEngine, type Engine } from "./engine";
+import { openStore } from "./store";
 import { localPlugins, type LocalPlugin } from "./plugins";
 import "./protocols";
 
@@ -102,9 +103,9 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
   process.env.GATEWAY_SIGNING_KEYS ??= await readOrCreate(join(dataDir, "signing-jwks.json"), async () => JSON.stringify(await generatePrivateJwks()));
   const adminKey = await readOrCreate(join(dataDir, "admin-key"), () => randomBytes(24).toString("base64url"));
 
-  const engine = createEngine();
-  const dataFile = join(dataDir, "state.json");
-  const restored = await restoreState(engine, dataFile);
+  const engine = await createEngine();
+  const store = await openStore(engine, dataDir);
+  const { restored, snapshotFile: dataFile } = store;
   await engine.mutation(makeFunctionReference<"mutation">("admin/seed:apply"), {
     groups: config.groups.map((g) => ({ ...g })),
     apps: config.apps.map((a) => ({ ...a })),
@@ -121,17 +122,6 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     scim.push(...(plugin.scim ?? []));
   }
 
-  let dirty = false;
-  let saving: Promise<void> | null = null;
-  const save = async () => {
-    if (!dirty) return;
-    dirty = false;
-    saveState(await dumpState(engine), dataFile);
-  };
-  const timer = setInterval(() => {
-    if (dirty && !saving) saving = save().finally(() => (saving = null));
-  }, 250);
-  dirty = true;
 
   const groupsForDevPage = config.groups.map((g) => ({ slug: g.slug, name: g.name }));
   const demoClientId = config.apps[0]?.clientId ?? "demo-app";
@@ -159,7 +149,6 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
           name: form.get("name") || undefined,
           roles: form.get("role") ? [form.get("role")!] : [],
         });
-        dirty = true;
         return void res.writeHead(302, { location: redirectTo }).end();
       } catch (err) {
         const message = (err as { data?: { message?: string } }).data?.message ?? "sign-in failed";
@@ -174,7 +163,6 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
         // convex-test's generic runner: resolves query / mutation / action by the module's export.
         const run = (engine as unknown as { fun(f: { udfPath: string; componentPath: string }, a: unknown): Promise<unknown> }).fun;
         const result = await run({ udfPath: String(fn), componentPath: "" }, args ?? {});
-        dirty = true;
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ result: result ?? null }));
       } catch (err) {
         const e = err as { data?: unknown; message?: string };
@@ -184,7 +172,6 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     }
     for (const plugin of plugins) {
       if (plugin.prefix && path.startsWith(plugin.prefix) && plugin.handle) {
-        dirty = true;
         return plugin.handle(req, res);
       }
     }
@@ -196,7 +183,6 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       for (const one of Array.isArray(v) ? v : [v]) headers.append(k, one);
     }
     const response = await engine.fetch(path + search, { method, headers, body: body ? new Uint8Array(body) : undefined });
-    if (method !== "GET" || path.startsWith("/sso/") || path.startsWith("/scim/")) dirty = true;
     return send(res, response);
   };
 
@@ -231,13 +217,11 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(timer);
-      await saving;
-      dirty = true;
-      await save();
       for (const p of plugins) await p.close?.();
       server.closeAllConnections?.();
       await new Promise<void>((ok) => server.close(() => ok()));
+      store.close(); // last: whatever the requests above committed is in the snapshot
+
     },
   };
 }

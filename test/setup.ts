@@ -13,3 +13,9 @@ globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
   if (!loopback) throw new Error(`unexpected network call in a test: ${url.origin}`);
   return realFetch(input, init);
 }) as typeof fetch;
+
+// Indexed reads in convex-test's engine (local/indexedReads.ts) for every engine of this test process, as in
+// the local gateway; test/foundation/indexedReads.test.ts compares it with convex-test's own table scans.
+import { convexTest } from "convex-test";
+import { enableIndexedReads } from "../local/indexedReads";
+await enableIndexedReads(convexTest(undefined, import.meta.glob("../convex/**/*.ts")));

@@ -49,6 +49,7 @@ import type * as saml_sloNode from "../saml/sloNode.js";
 import type * as saml_start from "../saml/start.js";
 import type * as scim_admin from "../scim/admin.js";
 import type * as scim_api from "../scim/api.js";
+import type * as scim_forgetUser from "../scim/forgetUser.js";
 import type * as scim_http from "../scim/http.js";
 import type * as scim_link from "../scim/link.js";
 import type * as scim_store from "../scim/store.js";
@@ -105,6 +106,7 @@ declare const fullApi: ApiFromModules<{
   "saml/start": typeof saml_start;
   "scim/admin": typeof scim_admin;
   "scim/api": typeof scim_api;
+  "scim/forgetUser": typeof scim_forgetUser;
   "scim/http": typeof scim_http;
   "scim/link": typeof scim_link;
   "scim/store": typeof scim_store;

@@ -7,6 +7,7 @@ import type { ResourceData } from "../../src/scim/resource";
 import { revokeUserSessions } from "../oauth/grants";
 import { verifiedDomainsOf } from "../lib/lookups";
 import { emailDomain, linkingPolicy } from "../../src/session/linking";
+import { forgetUnreferencedUser } from "./forgetUser";
 
 type MatchBy = "externalId" | "userName" | "email";
 const DEFAULT_MATCH: MatchBy[] = ["externalId", "userName", "email"];
@@ -209,12 +210,16 @@ async function deprovision(
   await revokeUserSessions(ctx, group._id, userId, "scim_deprovisioned");
 }
 
-/** DELETE of a SCIM user: deprovision per policy (the gateway user itself is kept: it may belong elsewhere). */
+/**
+ * DELETE of a SCIM user: the gateway user goes too when nothing else refers to it (scim/forgetUser.ts);
+ * otherwise deprovision per policy (it may belong elsewhere).
+ */
 export async function unlinkDeletedUser(ctx: MutationCtx, dir: Doc<"scimDirectories">, scimUser: Doc<"scimUsers">, now: number) {
   if (!scimUser.userId) return;
   const group = await ctx.db.get(dir.groupId);
   if (!group) return;
   const userId = scimUser.userId;
+  if (await forgetUnreferencedUser(ctx, userId, group._id, scimUser._id)) return;
   const membership = await ctx.db.query("memberships").withIndex("by_group_and_user", (q) => q.eq("groupId", group._id).eq("userId", userId)).first();
   await deprovision(ctx, group, userId, now, membership, { role: group.policy.defaultRole, roles: [group.policy.defaultRole] });
 }

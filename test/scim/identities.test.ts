@@ -133,11 +133,37 @@ describe("deprovisioning", () => {
     expect(await users(env)).toHaveLength(1);
   });
 
-  test("DELETE with the default policy leaves an inactive membership", async () => {
+  test("DELETE with the default policy: a person who signed in keeps the user and an inactive membership", async () => {
     const env = await setup();
     const u = await user(env, "gone@example.com");
+    const gu = await linkOf(env, u.id);
+    await env.t.run((ctx) => ctx.db.insert("identities", { userId: gu, groupId: env.groupId, provider: "dev:x", subject: "gone", lastLoginAt: 0 }));
     await env.scim(`/Users/${u.id}`, { method: "DELETE" });
     expect(await memberships(env)).toEqual([expect.objectContaining({ status: "inactive" })]);
+    expect(await users(env)).toHaveLength(1);
+  });
+
+  test.each([["deactivate"], ["remove"]])("create/delete churn leaves no gateway users or memberships behind (onDeprovision=%s)", async (policy) => {
+    const env = await setup({ policy: { onDeprovision: policy } });
+    const kept = await user(env, "stays@example.com");
+    for (let i = 0; i < 12; i++) {
+      const u = await user(env, `churn${i % 3}@example.com`);
+      if (i % 2) await env.scim(`/Users/${u.id}`, { method: "PATCH", body: { schemas: [PATCH_OP], Operations: [{ op: "replace", value: { active: false } }] } });
+      expect((await env.scim(`/Users/${u.id}`, { method: "DELETE" })).status).toBe(204);
+    }
+    expect(await users(env)).toHaveLength(1);
+    expect(await memberships(env)).toEqual([expect.objectContaining({ userId: await linkOf(env, kept.id), status: "active" })]);
+  });
+
+  test("DELETE keeps a user another group's membership still refers to", async () => {
+    const env = await setup();
+    const u = await user(env, "shared@example.com");
+    const gu = await linkOf(env, u.id);
+    const other = await env.t.run((ctx) => ctx.db.insert("groups", { slug: "other", name: "Other", policy: { defaultRole: "member" }, createdAt: 0 }));
+    await env.t.run((ctx) => ctx.db.insert("memberships", { groupId: other, userId: gu, role: "member", roles: ["member"], source: "admin", status: "active", updatedAt: 0 }));
+    await env.scim(`/Users/${u.id}`, { method: "DELETE" });
+    expect(await users(env)).toHaveLength(1);
+    expect((await memberships(env)).map((m) => [m.groupId === other, m.status])).toEqual(expect.arrayContaining([[true, "active"], [false, "inactive"]]));
   });
 });
 

@@ -1,4 +1,6 @@
-// Planner at scale: documents read per `eq` lookup and per page at 1k and 100k users in one directory.
+// Planner at scale: documents read per `eq` lookup and per page at 1k and 10k users in one directory (reads must
+// not grow with the directory). 100k users are measured in the bench (`npm run bench -- scim`), not here: the
+// suite asserts behaviour, not wall-clock, and stays inside its time budget.
 // How reads are measured: the handler returns ctx.meta.getTransactionMetrics().documentsRead (the engine's own
 // count of documents read by the whole transaction: directory + token + results + computed attributes),
 // and convexTest runs with transactionLimits: true, so Convex's per-transaction limits (32k documents read,
@@ -30,7 +32,7 @@ async function callErr(env: Env, path: string) {
 }
 const f = (s: string) => `filter=${encodeURIComponent(s)}`;
 
-describe.each([1_000, 100_000])("%i users", (n) => {
+describe.each([1_000, 10_000])("%i users", (n) => {
   let env: Env;
   beforeAll(async () => {
     env = await setup({ limits: true });
