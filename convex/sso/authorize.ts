@@ -5,7 +5,7 @@ import { httpAction, internalMutation, type ActionCtx, type MutationCtx } from "
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { errorPage } from "../lib/pages";
-import { gatewayOptions } from "../lib/env";
+import { gatewayOptions, siteUrl } from "../lib/env";
 import { startSamlLogin } from "../saml/start";
 import { startOidcLogin } from "../oidc/start";
 import { appByClientId, groupBySlug } from "../lib/lookups";
@@ -131,6 +131,7 @@ export const authorize = httpAction(async (ctx, request) => {
     const to = new URL(redirectUri);
     to.searchParams.set("error", result.error);
     to.searchParams.set("error_description", result.description);
+    to.searchParams.set("iss", siteUrl()); // RFC 9207 §2: every authorization response names the issuer
     const state = param("state");
     if (state !== undefined) to.searchParams.set("state", state);
     return new Response(null, { status: 302, headers: { location: to.toString(), "cache-control": "no-store" } });

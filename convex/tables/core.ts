@@ -116,7 +116,8 @@ export const coreTables = {
     revokedReason: v.optional(v.string()),
   })
     .index("by_user", ["userId"])
-    .index("by_group_and_user", ["groupId", "userId"]),
+    .index("by_group_and_user", ["groupId", "userId"])
+    .index("by_connectionId_and_revokedAt", ["connectionId", "revokedAt"]),
 
   refreshTokens: defineTable({
     sessionId: v.id("sessions"),
@@ -124,6 +125,10 @@ export const coreTables = {
     createdAt: v.number(),
     expiresAt: v.number(),
     usedAt: v.optional(v.number()),
+    /** Set when spent: the token that replaced it, and that token sealed (AES-256-GCM, GATEWAY_ENCRYPTION_KEY) so
+     *  that the same successor can be handed out again inside the reuse grace window. Never stored in the clear. */
+    successorId: v.optional(v.id("refreshTokens")),
+    sealedSuccessor: v.optional(v.string()),
   })
     .index("by_hash", ["hash"])
     .index("by_session", ["sessionId"])
