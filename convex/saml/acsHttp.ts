@@ -10,6 +10,7 @@ import { errorPage } from "../lib/pages";
 import { readBodyCapped } from "../lib/http";
 import { openSecret } from "../lib/crypto";
 import { closedTraceCode, publicMessage } from "../../src/saml/spErrors";
+import { claimedInResponseTo } from "../../src/saml/inResponseTo";
 
 /** Hard cap on the POST body before any parsing: 1 MiB decoded cap × 4/3 base64 × URL-encoding headroom. */
 const MAX_ACS_BODY = 3 * 1024 * 1024;
@@ -48,7 +49,8 @@ export async function acs(ctx: ActionCtx, request: Request, connection: string):
   let groupId: Id<"groups"> | undefined;
   try {
     const form = await parseAcsForm(request);
-    const loaded = await ctx.runQuery(internal.saml.acs.load, { connectionId: connection, relayState: form.relayState });
+    const inResponseTo = form.relayState ? undefined : claimedInResponseTo(form.samlResponse, MAX_ACS_BODY);
+    const loaded = await ctx.runQuery(internal.saml.acs.load, { connectionId: connection, relayState: form.relayState, inResponseTo });
     if (!loaded.ok) throw new AcsFailure(loaded.code, "connection lookup", loaded.connectionId, loaded.groupId);
     connectionId = loaded.connectionId;
     groupId = loaded.groupId;
