@@ -15,6 +15,7 @@ import { demoAppPage, devSignInPage, type DemoButton } from "./demoApp";
 import { createEngine, dumpState, restoreState, saveState, type Engine } from "./engine";
 import { localPlugins, type LocalPlugin } from "./plugins";
 import "./protocols";
+import { CLIENT_ADDRESS_HEADER } from "../src/shared/clientAddress";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -192,9 +193,11 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     if (body === null) return void res.writeHead(413).end("request body too large");
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) {
-      if (v === undefined) continue;
+      if (v === undefined || k === CLIENT_ADDRESS_HEADER) continue;
       for (const one of Array.isArray(v) ? v : [v]) headers.append(k, one);
     }
+    // As Convex's edge does: the rate limits' client address is the peer this process saw, never the client's claim.
+    headers.set(CLIENT_ADDRESS_HEADER, req.socket.remoteAddress ?? "unknown");
     const response = await engine.fetch(path + search, { method, headers, body: body ? new Uint8Array(body) : undefined });
     if (method !== "GET" || path.startsWith("/sso/") || path.startsWith("/scim/")) dirty = true;
     return send(res, response);

@@ -7,7 +7,8 @@ import { createLocalJWKSet, jwtVerify, type JWTPayload } from "jose";
 import { mintSessionJwt } from "../../src/session/tokens";
 import { openSecret, pkceS256, randomToken, sealSecret, sha256b64url } from "../lib/crypto";
 import { gatewayOptions, siteUrl } from "../lib/env";
-import { json, oauthErrorResponse, readForm, requireParam } from "../lib/http";
+import { json, oauthErrorResponse, oauthTooManyRequests, readForm, requireParam } from "../lib/http";
+import { clientAddressKey } from "../../src/shared/clientAddress";
 import { signingKeys } from "../lib/keys";
 import { authorize } from "../sso/authorize";
 import type { GrantResult } from "./grants";
@@ -86,6 +87,8 @@ export const token = httpAction(async (ctx, request) => {
   const cors = await corsHeaders(ctx, request);
   try {
     const form = await readForm(request);
+    const limit = await ctx.runMutation(internal.limits.takeForClient, { endpoint: "token", address: clientAddressKey(request.headers), clientId: form.get("client_id") });
+    if (!limit.ok) return oauthTooManyRequests(limit.retryAfterSec, cors);
     const grantType = requireParam(form, "grant_type");
     const clientId = requireParam(form, "client_id");
     const refreshToken = randomToken(32); // 256 bits; only its hash is stored
@@ -156,6 +159,8 @@ export const introspect = httpAction(async (ctx, request) => {
   const headers = { "cache-control": "no-store", pragma: "no-cache", ...cors };
   try {
     const form = await readForm(request);
+    const limit = await ctx.runMutation(internal.limits.takeForClient, { endpoint: "introspect", address: clientAddressKey(request.headers), clientId: form.get("client_id") });
+    if (!limit.ok) return oauthTooManyRequests(limit.retryAfterSec, cors);
     const clientId = requireParam(form, "client_id");
     const token = requireParam(form, "token");
     const claims = await verifiedAccessToken(token);

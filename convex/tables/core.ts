@@ -154,6 +154,19 @@ export const coreTables = {
     at: v.number(),
   }).index("by_group", ["groupId"]),
 
+  /**
+   * Token buckets of convex-helpers' table-based rate limiter (convex/limits.ts). Its code queries the index
+   * named "name" on (name, key), so that name is kept; `by_ts` lets the hourly sweep drop idle (full) buckets.
+   */
+  rateLimits: defineTable({
+    name: v.string(),
+    key: v.optional(v.string()),
+    value: v.number(),
+    ts: v.number(),
+  })
+    .index("name", ["name", "key"])
+    .index("by_ts", ["ts"]),
+
   /** Why a login failed: a reference shown to the user, a closed-set code, private detail. */
   ssoTraces: defineTable({
     ref: v.string(),
@@ -163,5 +176,7 @@ export const coreTables = {
     code: v.string(),
     detail: v.string(),
     at: v.number(),
-  }).index("by_ref", ["ref"]),
+  })
+    .index("by_ref", ["ref"])
+    .index("by_at", ["at"]),
 };
