@@ -52,11 +52,13 @@ const limited = (retryAt: number | undefined): Limited => ({
   retryAfterSec: Math.max(1, Math.ceil(((retryAt ?? Date.now() + MINUTE) - Date.now()) / 1000)),
 });
 
-/** Take one token from the address bucket, then (when given) from the scope's bucket. */
-export async function takeRateLimit(ctx: MutationCtx, endpoint: Endpoint, keys: { address: string; scope?: string }): Promise<Limited> {
+/** Take one token from the address bucket and/or the scope's bucket (each when given), address first. */
+export async function takeRateLimit(ctx: MutationCtx, endpoint: Endpoint, keys: { address?: string; scope?: string }): Promise<Limited> {
   const b = BUCKETS[endpoint];
-  const byAddress = await rateLimit(ctx, { name: b.byAddress, key: keys.address });
-  if (!byAddress.ok) return limited(byAddress.retryAt);
+  if (keys.address !== undefined) {
+    const byAddress = await rateLimit(ctx, { name: b.byAddress, key: keys.address });
+    if (!byAddress.ok) return limited(byAddress.retryAt);
+  }
   if (keys.scope === undefined) return { ok: true };
   const byScope = await rateLimit(ctx, { name: b.byScope, key: keys.scope });
   return byScope.ok ? { ok: true } : limited(byScope.retryAt);

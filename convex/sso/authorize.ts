@@ -98,7 +98,7 @@ export const begin = internalMutation({
       if (!connection) return redirectError("invalid_request", "the group has no active single sign-on connection");
     }
     if (connection.status !== "active") return redirectError("invalid_request", "the connection is disabled");
-    const byConnection = await takeRateLimit(ctx, "authorize", { address: a.address, scope: connection._id });
+    const byConnection = await takeRateLimit(ctx, "authorize", { scope: connection._id });
     if (!byConnection.ok) return { kind: "limited", retryAfterSec: byConnection.retryAfterSec };
 
     const authRequestId = await insertAuthRequest(ctx, {

@@ -125,3 +125,11 @@ describe("sweeps keep pace", () => {
     expect(parseGatewayOptions({}).signIn.maxFailedAttemptsPerHour).toBe(10);
   });
 });
+
+test("/sso/authorize spends one address token per request also when a connection is found (regression)", async () => {
+  await t.run(async (ctx) => ctx.db.insert("connections", { groupId, kind: "oidc", name: "IdP", status: "active", config: {}, createdAt: 0, updatedAt: 0 }));
+  const url = await authorizeUrl();
+  await t.fetch(url, { headers: from("127.0.0.8") });
+  const bucket = await t.run(async (ctx) => (await ctx.db.query("rateLimits").collect()).find((r) => r.name === "authorizeByAddress"));
+  expect(Math.round(bucket!.value)).toBe(29);
+});
