@@ -83,12 +83,19 @@ async function tokenResponse(result: GrantResult, issued: string, cors: Record<s
   );
 }
 
+/** Spend a token per client address and per client_id; the 429 response when either bucket is empty. */
+async function overLimit(ctx: ActionCtx, endpoint: "token" | "introspect", request: Request, form: Map<string, string>, cors: Record<string, string>) {
+  const address = clientAddressKey(request.headers);
+  const limit = await ctx.runMutation(internal.limits.takeForClient, { endpoint, address, clientId: form.get("client_id") });
+  return limit.ok ? null : oauthTooManyRequests(limit.retryAfterSec, cors);
+}
+
 export const token = httpAction(async (ctx, request) => {
   const cors = await corsHeaders(ctx, request);
   try {
     const form = await readForm(request);
-    const limit = await ctx.runMutation(internal.limits.takeForClient, { endpoint: "token", address: clientAddressKey(request.headers), clientId: form.get("client_id") });
-    if (!limit.ok) return oauthTooManyRequests(limit.retryAfterSec, cors);
+    const limited = await overLimit(ctx, "token", request, form, cors);
+    if (limited) return limited;
     const grantType = requireParam(form, "grant_type");
     const clientId = requireParam(form, "client_id");
     const refreshToken = randomToken(32); // 256 bits; only its hash is stored
@@ -159,8 +166,8 @@ export const introspect = httpAction(async (ctx, request) => {
   const headers = { "cache-control": "no-store", pragma: "no-cache", ...cors };
   try {
     const form = await readForm(request);
-    const limit = await ctx.runMutation(internal.limits.takeForClient, { endpoint: "introspect", address: clientAddressKey(request.headers), clientId: form.get("client_id") });
-    if (!limit.ok) return oauthTooManyRequests(limit.retryAfterSec, cors);
+    const limited = await overLimit(ctx, "introspect", request, form, cors);
+    if (limited) return limited;
     const clientId = requireParam(form, "client_id");
     const token = requireParam(form, "token");
     const claims = await verifiedAccessToken(token);
