@@ -17,6 +17,7 @@ import { localPlugins, type LocalPlugin } from "./plugins";
 import "./protocols";
 import { CLIENT_ADDRESS_HEADER } from "../src/shared/clientAddress";
 import { LOCAL_GATEWAY_MARKER } from "../convex/lib/env";
+import { errorPage } from "../convex/lib/pages";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -145,7 +146,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     apps: config.apps.map((a) => ({ ...a })),
   });
 
-  const buttons: DemoButton[] = [{ label: "Sign in (dev)", authorizeQuery: null }];
+  const buttons: DemoButton[] = devSignIn ? [{ label: "Sign in (dev)", authorizeQuery: null }] : [];
   const scim: LocalGateway["scim"] = [];
   const plugins: LocalPlugin[] = [];
   for (const make of localPlugins) {
@@ -180,7 +181,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       return send(res, html(demoAppPage({ baseUrl: url, clientId: demoClientId, buttons })));
     }
     if (path === "/_dev/signin" && !devSignIn) {
-      return send(res, html("<h1>Dev sign-in is off</h1><p>This gateway listens on a non-loopback address; start it with --allow-dev-signin to use the dev sign-in.</p>", 404));
+      return send(res, errorPage({ title: "Dev sign-in is off", message: "This gateway listens on an address other machines can reach, so the dev sign-in (anyone as anyone) is off. Restart it with --allow-dev-signin to turn it on.", status: 404 }));
     }
     if (path === "/_dev/signin") {
       if (method === "GET") return send(res, html(devSignInPage({ params: new URLSearchParams(search), groups: groupsForDevPage })));
