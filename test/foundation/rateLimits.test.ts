@@ -26,7 +26,7 @@ async function authorizeUrl() {
   return `/sso/authorize?${new URLSearchParams({ client_id: APP.clientId, redirect_uri: APP.redirectUri, code_challenge: challenge, code_challenge_method: "S256", group: "acme" })}`;
 }
 
-/** Empty a bucket, as if its tokens were spent a moment ago. */
+/** Empty a bucket, as if its tokens were spent a moment ago (callers freeze Date so nothing refills meanwhile). */
 async function exhaust(name: string, key: string) {
   await t.run((ctx) => ctx.db.insert("rateLimits", { name, key, value: 0, ts: Date.now() }));
 }
@@ -60,6 +60,7 @@ describe("429 per address and per target", () => {
   });
 
   test("/oauth/token and /oauth/introspect: RFC 6749-shaped 429 with Retry-After", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
     await exhaust("tokenByAddress", "127.0.0.2");
     const tok = await t.fetch("/oauth/token", form({ grant_type: "refresh_token", client_id: APP.clientId, refresh_token: "x" }, from("127.0.0.2")));
     expect(tok.status).toBe(429);
@@ -74,6 +75,7 @@ describe("429 per address and per target", () => {
   });
 
   test("ACS and OIDC callback: an unknown connection id is a 404 that writes nothing; a limited address gets 429, no trace", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
     const before = await snapshot(t);
     for (const id of ["nope", "k57a0000000000000000000000000000"]) {
       const acs = await t.fetch(`/sso/saml/${id}/acs`, form({ SAMLResponse: "PHg+" }, from("127.0.0.2")));
