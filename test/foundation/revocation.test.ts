@@ -95,6 +95,22 @@ describe("every way a session dies revokes it and stops refresh at once", () => 
     expect(events.map((e) => e.data.reason)).toEqual(["connection disabled"]);
   });
 
+  test("disabling a connection with more sessions than one batch revokes them all through scheduled continuations", async () => {
+    vi.useFakeTimers();
+    const s = await session();
+    const connectionId = await withConnection(s);
+    await t.run(async (ctx) => {
+      const base = (await ctx.db.get(s.sessionId as Id<"sessions">))!;
+      const { _id, _creationTime, ...fields } = base;
+      for (let i = 0; i < 450; i++) await ctx.db.insert("sessions", { ...fields, connectionId });
+    });
+    await t.mutation(internal.oauth.grants.setConnectionStatus, { connectionId, status: "disabled" });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    const sessions = await t.run((ctx) => ctx.db.query("sessions").collect());
+    expect(sessions.filter((x) => x.revokedAt === undefined)).toHaveLength(0);
+    expect(await revokedEvents()).toHaveLength(451);
+  });
+
   test("a connection disabled behind the gateway's back (status patched) still stops refresh", async () => {
     const s = await session();
     const connectionId = await withConnection(s);
