@@ -40,3 +40,15 @@ it("an InResponseTo that names no pending request is still refused (in_response_
   const before = await snapshot(t);
   await expectTracedFailure(t, await postAcs(t, connectionId, { SAMLResponse: samlResponse }), "in_response_to_mismatch", before);
 });
+
+it("the InResponseTo claim is read by a linear scan: a 3 MB deeply nested body costs milliseconds", async () => {
+  const { claimedInResponseTo } = await import("../../src/saml/inResponseTo");
+  const deep = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r" InResponseTo="_req1">${"<a>".repeat(400_000)}</samlp:Response>`;
+  const b64 = btoa(deep);
+  const t0 = performance.now();
+  expect(claimedInResponseTo(b64, 4 * 1024 * 1024)).toBe("_req1");
+  expect(performance.now() - t0).toBeLessThan(2000);
+  const confirmed = `<?xml version="1.0"?><Response ID="_r"><Assertion><Subject><SubjectConfirmation><SubjectConfirmationData Recipient="x" InResponseTo='_req2'/></SubjectConfirmation></Subject></Assertion></Response>`;
+  expect(claimedInResponseTo(btoa(confirmed), 1 << 20)).toBe("_req2");
+  expect(claimedInResponseTo("not base64!", 1 << 20)).toBeUndefined();
+});
