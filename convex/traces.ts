@@ -3,6 +3,7 @@ import { v } from "convex/values";
 import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
 import type { Id } from "./_generated/dataModel";
 import { randomToken } from "./lib/crypto";
+import { recordFailedSignIn } from "./limits";
 
 export const traceArgs = {
   protocol: v.union(v.literal("saml"), v.literal("oidc"), v.literal("oauth")),
@@ -10,6 +11,9 @@ export const traceArgs = {
   groupId: v.optional(v.id("groups")),
   code: v.string(),
   detail: v.string(),
+  /** The IdP subject of a sign-in that failed after its assertion / ID token was verified: counted against
+   *  signIn.maxFailedAttemptsPerHour (convex/limits.ts). */
+  failedSubject: v.optional(v.string()),
 };
 
 export async function recordTrace(
@@ -40,7 +44,10 @@ export async function recordTrace(
 export const record = internalMutation({
   args: traceArgs,
   returns: v.string(),
-  handler: (ctx, args) => recordTrace(ctx, args),
+  handler: async (ctx, { failedSubject, ...args }) => {
+    if (failedSubject !== undefined && args.connectionId) await recordFailedSignIn(ctx, args.connectionId, failedSubject);
+    return recordTrace(ctx, args);
+  },
 });
 
 /** For the admin: what a reference means. */

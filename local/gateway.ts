@@ -1,7 +1,7 @@
 // `npm start`: the offline local gateway. Serves convex/http.ts over real HTTP on localhost through the
 // convex-test engine, seeded from a JSON config (default local/demo.config.json), with state in a local data
 // file, a demo app at /demo and a dev sign-in page. Flags: --port, --host, --config, --data (or env PORT,
-// GATEWAY_CONFIG, GATEWAY_DATA).
+// GATEWAY_CONFIG, GATEWAY_DATA), --allow-dev-signin (keep the dev sign-in on a non-loopback --host).
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -16,6 +16,9 @@ import { createEngine, type Engine } from "./engine";
 import { openStore } from "./store";
 import { localPlugins, type LocalPlugin } from "./plugins";
 import "./protocols";
+import { CLIENT_ADDRESS_HEADER } from "../src/shared/clientAddress";
+import { LOCAL_GATEWAY_MARKER } from "../convex/lib/env";
+import { errorPage } from "../convex/lib/pages";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -25,6 +28,35 @@ export interface LocalGatewayOptions {
   configPath?: string;
   dataDir?: string;
   quiet?: boolean;
+  /** --allow-dev-signin: keep /_dev/signin on although the host is not a loopback address. */
+  allowDevSignIn?: boolean;
+}
+
+/** Loopback: 127.0.0.0/8, ::1 and localhost. Anything else can be reached from other machines. */
+function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** The dev sign-in lets anyone sign in as anyone: on only where no one else can reach it, or when asked. */
+export function devSignInEnabled(host: string, allowDevSignIn: boolean): boolean {
+  return isLoopbackHost(host) || allowDevSignIn;
+}
+
+/** What `npm start --host <non-loopback>` prints, or null on loopback. */
+export function exposedHostWarning(host: string, allowDevSignIn: boolean): string | null {
+  if (isLoopbackHost(host)) return null;
+  const bar = "!".repeat(78);
+  const lines = [
+    bar,
+    `WARNING: the local gateway listens on ${host}, which other machines can reach.`,
+    "It is a development tool: the fixed dev encryption key seals its secrets and its SSRF guard is off.",
+    allowDevSignIn
+      ? "/_dev/signin is ON (--allow-dev-signin): anyone who can reach this address can sign in as anyone."
+      : "/_dev/signin is OFF on this address; pass --allow-dev-signin to turn it on (anyone could then sign in as anyone).",
+    bar,
+  ];
+  return lines.join("\n");
 }
 
 export interface LocalGateway {
@@ -77,6 +109,9 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
   const dataDir = resolve(opts.dataDir ?? join(ROOT, ".local"));
   mkdirSync(dataDir, { recursive: true });
   const configPath = resolve(opts.configPath ?? join(ROOT, "local/demo.config.json"));
+  const devSignIn = devSignInEnabled(host, opts.allowDevSignIn ?? false);
+  const warning = exposedHostWarning(host, opts.allowDevSignIn ?? false);
+  if (warning) console.warn(warning);
 
   // Bind first: the issuer URL (and the seed's {{baseUrl}}) need the real port.
   let handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_q, res) => {
@@ -97,6 +132,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
   const url = `http://${host}:${port}`;
 
   const config = loadLocalConfig(configPath, url);
+  (globalThis as Record<symbol, unknown>)[LOCAL_GATEWAY_MARKER] = true;
   process.env.GATEWAY_LOCAL = "1";
   process.env.CONVEX_SITE_URL = url;
   process.env.GATEWAY_OPTIONS = JSON.stringify(config.options ?? {});
@@ -111,7 +147,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     apps: config.apps.map((a) => ({ ...a })),
   });
 
-  const buttons: DemoButton[] = [{ label: "Sign in (dev)", authorizeQuery: null }];
+  const buttons: DemoButton[] = devSignIn ? [{ label: "Sign in (dev)", authorizeQuery: null }] : [];
   const scim: LocalGateway["scim"] = [];
   const plugins: LocalPlugin[] = [];
   for (const make of localPlugins) {
@@ -133,6 +169,9 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     if (path === "/" || path === "/demo" || path === "/demo/callback") {
       if (path === "/") return void res.writeHead(302, { location: "/demo" }).end();
       return send(res, html(demoAppPage({ baseUrl: url, clientId: demoClientId, buttons })));
+    }
+    if (path === "/_dev/signin" && !devSignIn) {
+      return send(res, errorPage({ title: "Dev sign-in is off", message: "This gateway listens on an address other machines can reach, so the dev sign-in (anyone as anyone) is off. Restart it with --allow-dev-signin to turn it on.", status: 404 }));
     }
     if (path === "/_dev/signin") {
       if (method === "GET") return send(res, html(devSignInPage({ params: new URLSearchParams(search), groups: groupsForDevPage })));
@@ -179,9 +218,11 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     if (body === null) return void res.writeHead(413).end("request body too large");
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) {
-      if (v === undefined) continue;
+      if (v === undefined || k === CLIENT_ADDRESS_HEADER) continue;
       for (const one of Array.isArray(v) ? v : [v]) headers.append(k, one);
     }
+    // As Convex's edge does: the rate limits' client address is the peer this process saw, never the client's claim.
+    headers.set(CLIENT_ADDRESS_HEADER, req.socket.remoteAddress ?? "unknown");
     const response = await engine.fetch(path + search, { method, headers, body: body ? new Uint8Array(body) : undefined });
     return send(res, response);
   };
@@ -236,6 +277,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
     host: arg("host") ?? "127.0.0.1",
     configPath: arg("config") ?? process.env.GATEWAY_CONFIG,
     dataDir: arg("data") ?? process.env.GATEWAY_DATA,
+    allowDevSignIn: process.argv.includes("--allow-dev-signin"),
   });
   let stopping = false;
   const stop = async (signal: string) => {

@@ -25,6 +25,7 @@ import type * as lib_http from "../lib/http.js";
 import type * as lib_keys from "../lib/keys.js";
 import type * as lib_lookups from "../lib/lookups.js";
 import type * as lib_pages from "../lib/pages.js";
+import type * as limits from "../limits.js";
 import type * as maintenance from "../maintenance.js";
 import type * as oauth_grants from "../oauth/grants.js";
 import type * as oauth_http from "../oauth/http.js";
@@ -82,6 +83,7 @@ declare const fullApi: ApiFromModules<{
   "lib/keys": typeof lib_keys;
   "lib/lookups": typeof lib_lookups;
   "lib/pages": typeof lib_pages;
+  limits: typeof limits;
   maintenance: typeof maintenance;
   "oauth/grants": typeof oauth_grants;
   "oauth/http": typeof oauth_http;

@@ -6,6 +6,7 @@ import type { Id } from "../_generated/dataModel";
 import { groupPolicy } from "../tables/core";
 import { logEvent } from "../signin";
 import { groupBySlug } from "../lib/lookups";
+import { revokeSession } from "../oauth/grants";
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -137,9 +138,9 @@ export const remove = internalMutation({
     for (const m of members) {
       const sessions = await ctx.db.query("sessions").withIndex("by_group_and_user", (q) => q.eq("groupId", groupId).eq("userId", m.userId)).collect();
       for (const s of sessions) {
-        const tokens = await ctx.db.query("refreshTokens").withIndex("by_session", (q) => q.eq("sessionId", s._id)).collect();
-        await drain(tokens);
+        await revokeSession(ctx, s, "group deleted"); // session.revoked for apps that hear events; tokens deleted
         await ctx.db.delete(s._id);
+        budget--;
       }
     }
     await drain(members);

@@ -8,9 +8,34 @@ export function siteUrl(): string {
   return url.replace(/\/+$/, "");
 }
 
-/** True only inside the offline local gateway (`npm start`), which sets it for its own process. */
+/**
+ * Set on globalThis by the local gateway (local/gateway.ts) and the test setup, in their own Node process. A
+ * deployment's environment variables cannot create it: Convex runs our functions in its own isolates, where
+ * only our bundled code could set it, and no bundled module does.
+ */
+export const LOCAL_GATEWAY_MARKER = Symbol.for("convex-sso-gateway/local-gateway-process");
+
+/** Convex sets CONVEX_CLOUD_URL on every hosted deployment (https://<name>.convex.cloud). */
+function hostedConvexDeployment(): boolean {
+  return /\.convex\.cloud\/?$/i.test(process.env.CONVEX_CLOUD_URL ?? "");
+}
+
+let refusalLogged = false;
+
+/**
+ * True only inside the offline local gateway (`npm start`) and tests: GATEWAY_LOCAL=1 AND the in-process marker
+ * AND not a hosted deployment. GATEWAY_LOCAL alone (e.g. `npx convex env set GATEWAY_LOCAL 1`) is refused —
+ * the SSRF guard stays on and the fixed dev encryption key is never used — and said so, loudly, in the logs.
+ */
 export function isLocalGateway(): boolean {
-  return process.env.GATEWAY_LOCAL === "1";
+  if (process.env.GATEWAY_LOCAL !== "1") return false;
+  const marked = (globalThis as Record<symbol, unknown>)[LOCAL_GATEWAY_MARKER] === true;
+  if (marked && !hostedConvexDeployment()) return true;
+  if (!refusalLogged) {
+    refusalLogged = true; // once per isolate
+    console.error("GATEWAY_LOCAL=1 is ignored: it only works inside the local gateway process (npm start), not on a deployment");
+  }
+  return false;
 }
 
 let optionsCache: { raw: string | undefined; value: GatewayOptions } | undefined;

@@ -12,6 +12,14 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 }
 
 /** RFC 6749 §5.2 error body; `no-store` as §5.1 asks of every token response. */
+/** 429 in the RFC 6749 §5.2 error shape, with Retry-After (RFC 6585 §4). */
+export function oauthTooManyRequests(retryAfterSec: number, headers: Record<string, string> = {}): Response {
+  return oauthErrorResponse(new OAuthError("temporarily_unavailable", `too many requests; retry after ${retryAfterSec} s`), {
+    "retry-after": String(retryAfterSec),
+    ...headers,
+  });
+}
+
 export function oauthErrorResponse(err: OAuthError | OAuthErrorValue, headers: Record<string, string> = {}): Response {
   const e = err instanceof OAuthError ? err : new OAuthError(err.error, err.error_description);
   const extra: Record<string, string> =

@@ -41,6 +41,18 @@ export function errorPage(opts: { title: string; message: string; ref?: string; 
   });
 }
 
+/** 429 for a browser-facing endpoint (authorize, ACS, OIDC callback): a readable page and Retry-After (RFC 6585 §4). */
+export function tooManyRequestsPage(retryAfterSec: number): Response {
+  const page = errorPage({
+    title: "Too many sign-in attempts",
+    message: `Too many sign-in requests came from your network. Wait ${retryAfterSec} seconds, then try again.`,
+    status: 429,
+  });
+  page.headers.set("retry-after", String(retryAfterSec));
+  page.headers.set("cache-control", "no-store");
+  return page;
+}
+
 /** An auto-submitting POST form (SAML HTTP-POST binding, form_post responses). */
 export function autoPostPage(action: string, fields: Record<string, string>, title = "Continuing sign-in…"): Response {
   const inputs = Object.entries(fields)

@@ -1,8 +1,9 @@
 // The token endpoint's transactions. Each grant is one mutation: it either succeeds whole or writes nothing,
 // except that presenting a spent code or refresh token revokes the session it belongs to (RFC 6749 §4.1.2,
 // OAuth 2.0 Security BCP §4.14) — that revocation is returned as an error value so that it commits.
-import { v } from "convex/values";
-import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import { ConvexError, v } from "convex/values";
+import { internal } from "../_generated/api";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../_generated/server";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { OAuthErrorValue } from "../../src/oauth/errors";
 import type { SessionClaims } from "../../src/session/tokens";
@@ -12,7 +13,8 @@ import { logEvent } from "../signin";
 import { appByClientId } from "../lib/lookups";
 
 export type GrantResult =
-  | { ok: true; claims: SessionClaims; audience: string; refreshExpiresAt: number }
+  /** `reissue`: a refresh grant inside the reuse grace window hands out this (sealed) existing successor. */
+  | { ok: true; claims: SessionClaims; audience: string; refreshExpiresAt: number; reissue?: string }
   | ({ ok: false } & OAuthErrorValue);
 
 const fail = (error: OAuthErrorValue["error"], error_description: string): GrantResult => ({
@@ -40,15 +42,67 @@ export async function revokeUserSessions(ctx: MutationCtx, groupId: Id<"groups">
   for (const s of sessions) if (s.revokedAt === undefined) await revokeSession(ctx, s, reason);
 }
 
-/** Why a session can no longer be used, or null when it is live. */
-function sessionProblem(session: Doc<"sessions">, now: number): string | null {
+const REVOKE_BATCH = 200;
+
+/**
+ * Revoke the live sessions that came through a connection, a batch per transaction, continuing in a scheduled
+ * call until none is left. Refresh and introspection already refuse them from the moment the connection is
+ * not active (sessionProblem); the batches are for the session.revoked events and the refresh-token rows.
+ */
+export async function revokeConnectionSessions(ctx: MutationCtx, connectionId: Id<"connections">, reason: string) {
+  const sessions = await ctx.db
+    .query("sessions")
+    .withIndex("by_connectionId_and_revokedAt", (q) => q.eq("connectionId", connectionId).eq("revokedAt", undefined))
+    .take(REVOKE_BATCH);
+  for (const s of sessions) await revokeSession(ctx, s, reason);
+  if (sessions.length === REVOKE_BATCH) {
+    await ctx.scheduler.runAfter(0, internal.oauth.grants.revokeConnectionSessionsBatch, { connectionId, reason });
+  }
+}
+
+export const revokeConnectionSessionsBatch = internalMutation({
+  args: { connectionId: v.id("connections"), reason: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { connectionId, reason }) => {
+    await revokeConnectionSessions(ctx, connectionId, reason);
+    return null;
+  },
+});
+
+/** Enable or disable any SSO connection (SAML or OIDC). Disabling revokes every session it created. */
+export const setConnectionStatus = internalMutation({
+  args: { connectionId: v.id("connections"), status: v.union(v.literal("active"), v.literal("disabled")) },
+  returns: v.null(),
+  handler: async (ctx, { connectionId, status }) => {
+    const connection = await ctx.db.get(connectionId);
+    if (!connection) throw new ConvexError({ kind: "AdminError", path: "connectionId", message: "no such connection" });
+    if (connection.status === status) return null;
+    await ctx.db.patch(connectionId, { status, updatedAt: Date.now() });
+    if (status === "disabled") await revokeConnectionSessions(ctx, connectionId, "connection disabled");
+    await logEvent(ctx, `connection.${status === "disabled" ? "disabled" : "enabled"}`, connection.groupId, { connectionId });
+    return null;
+  },
+});
+
+/** Why a session can no longer be used, or null when it is live (refresh and introspection share this). */
+async function sessionProblem(ctx: QueryCtx, session: Doc<"sessions">, now: number): Promise<string | null> {
   if (session.revokedAt !== undefined) return "the session was revoked";
   if (session.expiresAt <= now) return "the session has expired";
   if (session.lastUsedAt + gatewayOptions().session.inactiveDurationMs <= now) return "the session expired after inactivity";
+  if (session.connectionId) {
+    // A disabled (or deleted) connection ends its sessions at once, even before the revocation batches finish.
+    const connection = await ctx.db.get(session.connectionId);
+    if (!connection || connection.status !== "active") return "the sign-in connection is disabled";
+  }
   return null;
 }
 
-async function claimsFor(ctx: MutationCtx, session: Doc<"sessions">): Promise<SessionClaims | string> {
+/** The claims of a live session's next token, or why there is none. */
+export async function liveSessionClaims(ctx: QueryCtx, session: Doc<"sessions">, now: number): Promise<SessionClaims | string> {
+  return (await sessionProblem(ctx, session, now)) ?? (await claimsFor(ctx, session));
+}
+
+async function claimsFor(ctx: QueryCtx, session: Doc<"sessions">): Promise<SessionClaims | string> {
   const [user, group, app] = await Promise.all([ctx.db.get(session.userId), ctx.db.get(session.groupId), ctx.db.get(session.appId)]);
   if (!user || !group || !app) return "the user, group or app no longer exists";
   const membership = await ctx.db
@@ -78,7 +132,23 @@ async function claimsFor(ctx: MutationCtx, session: Doc<"sessions">): Promise<Se
 }
 
 async function issueRefreshToken(ctx: MutationCtx, session: Doc<"sessions">, hash: string, now: number) {
-  await ctx.db.insert("refreshTokens", { sessionId: session._id, hash, createdAt: now, expiresAt: session.expiresAt });
+  return ctx.db.insert("refreshTokens", { sessionId: session._id, hash, createdAt: now, expiresAt: session.expiresAt });
+}
+
+/**
+ * Inside the grace window a spent token is answered with the chain's current head, the one live token of the
+ * session: follow `successorId` from the spent row; the head's sealed copy sits on its predecessor.
+ */
+async function sealedHead(ctx: MutationCtx, spent: Doc<"refreshTokens">): Promise<string | null> {
+  let row = spent;
+  for (let hops = 0; hops < 64; hops++) {
+    if (!row.successorId || !row.sealedSuccessor) return null;
+    const next = await ctx.db.get(row.successorId);
+    if (!next) return null;
+    if (next.usedAt === undefined) return row.sealedSuccessor;
+    row = next;
+  }
+  return null;
 }
 
 export const exchangeCode = internalMutation({
@@ -104,9 +174,7 @@ export const exchangeCode = internalMutation({
     if (code.expiresAt <= now) return fail("invalid_grant", "the code has expired");
     if (code.redirectUri !== a.redirectUri) return fail("invalid_grant", "redirect_uri does not match the authorization request");
     if (!timingSafeEqual(code.codeChallenge, a.verifierChallenge)) return fail("invalid_grant", "code_verifier does not match code_challenge");
-    const problem = sessionProblem(session, now);
-    if (problem) return fail("invalid_grant", problem);
-    const claims = await claimsFor(ctx, session);
+    const claims = await liveSessionClaims(ctx, session, now);
     if (typeof claims === "string") return fail("invalid_grant", claims);
     await ctx.db.patch(code._id, { usedAt: now });
     await ctx.db.patch(session._id, { lastUsedAt: now });
@@ -116,7 +184,12 @@ export const exchangeCode = internalMutation({
 });
 
 export const refresh = internalMutation({
-  args: { clientId: v.string(), tokenHash: v.string(), refreshHash: v.string() },
+  args: {
+    clientId: v.string(),
+    tokenHash: v.string(),
+    refreshHash: v.string(),
+    sealedRefresh: v.string(), // the same new token sealed, kept on the spent row for the grace window
+  },
   handler: async (ctx, a): Promise<GrantResult> => {
     const now = Date.now();
     const app = await appByClientId(ctx, a.clientId);
@@ -130,15 +203,21 @@ export const refresh = internalMutation({
       await revokeSession(ctx, session, "refresh token reused");
       return fail("invalid_grant", "the refresh token was already used; the session is revoked");
     }
-    const problem = sessionProblem(session, now) ?? (token.expiresAt <= now ? "the refresh token has expired" : null);
-    if (problem) return fail("invalid_grant", problem);
-    const claims = await claimsFor(ctx, session);
+    if (token.expiresAt <= now) return fail("invalid_grant", "the refresh token has expired");
+    const claims = await liveSessionClaims(ctx, session, now);
     if (typeof claims === "string") return fail("invalid_grant", claims);
-    // Within the grace window a second tab gets its own successor; the spent token stays spent.
-    if (token.usedAt === undefined) await ctx.db.patch(token._id, { usedAt: now });
+    const granted = { ok: true as const, claims, audience: app.audience, refreshExpiresAt: session.expiresAt };
+    if (token.usedAt !== undefined) {
+      // Concurrent tabs inside the grace window: the same successor again (idempotent), never a second chain.
+      const reissue = await sealedHead(ctx, token);
+      if (!reissue) return fail("invalid_grant", "the refresh token was already used");
+      await ctx.db.patch(session._id, { lastUsedAt: now });
+      return { ...granted, reissue };
+    }
     await ctx.db.patch(session._id, { lastUsedAt: now });
-    await issueRefreshToken(ctx, session, a.refreshHash, now);
-    return { ok: true, claims, audience: app.audience, refreshExpiresAt: session.expiresAt };
+    const successorId = await issueRefreshToken(ctx, session, a.refreshHash, now);
+    await ctx.db.patch(token._id, { usedAt: now, successorId, sealedSuccessor: a.sealedRefresh });
+    return granted;
   },
 });
 
@@ -153,6 +232,27 @@ export const revoke = internalMutation({
     const session = await ctx.db.get(token.sessionId);
     if (session && session.appId === app._id) await revokeSession(ctx, session, "signed out");
     return { ok: true };
+  },
+});
+
+export type IntrospectionResult = { client: "unknown" } | { client: "known"; active: boolean };
+
+/**
+ * RFC 7662 §2.2, the database half: a verified access token is active only while its session is live, belongs
+ * to the calling app, and still names the same user and group (the HTTP action has checked signature and exp).
+ */
+export const introspect = internalQuery({
+  args: { clientId: v.string(), sid: v.string(), sub: v.string(), groupId: v.string() },
+  handler: async (ctx, a): Promise<IntrospectionResult> => {
+    const app = await appByClientId(ctx, a.clientId);
+    if (!app) return { client: "unknown" };
+    const sessionId = ctx.db.normalizeId("sessions", a.sid);
+    const session = sessionId ? await ctx.db.get(sessionId) : null;
+    if (!session || session.appId !== app._id || session.userId !== a.sub || session.groupId !== a.groupId) {
+      return { client: "known", active: false };
+    }
+    const claims = await liveSessionClaims(ctx, session, Date.now());
+    return { client: "known", active: typeof claims !== "string" };
   },
 });
 

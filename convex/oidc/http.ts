@@ -9,7 +9,8 @@ import { ConvexError } from "convex/values";
 import type { JSONWebKeySet } from "jose";
 import { httpAction, type ActionCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
-import { errorPage } from "../lib/pages";
+import { errorPage, tooManyRequestsPage } from "../lib/pages";
+import { clientAddressKey } from "../../src/shared/clientAddress";
 import { json } from "../lib/http";
 import { completeAuthorization, idpErrorOf } from "../../src/oidc/flow";
 import { JWKS_TTL_MS, isFresh } from "../../src/oidc/discovery";
@@ -23,6 +24,10 @@ const issuerOfConnection = new Map<string, string>();
 const PATH = /^\/sso\/oidc\/([A-Za-z0-9_-]{1,64})\/(callback|jwks\.json)$/;
 
 async function callback(ctx: ActionCtx, request: Request, connectionParam: string): Promise<Response> {
+  // Rate limit first; an unknown connection id gets a 404 and writes nothing.
+  const limit = await ctx.runMutation(internal.limits.takeForConnection, { endpoint: "oidcCallback", address: clientAddressKey(request.headers), connection: connectionParam });
+  if ("unknown" in limit) return errorPage({ title: "Sign-in failed", message: "Unknown single sign-on connection.", status: 404 });
+  if (!limit.ok) return tooManyRequestsPage(limit.retryAfterSec);
   const url = new URL(request.url);
   const params = url.searchParams;
   const state = params.get("state") ?? undefined;
@@ -79,6 +84,9 @@ async function callback(ctx: ActionCtx, request: Request, connectionParam: strin
     return failure(ctx, { connection, code: err.code, detail: err.detail });
   }
 
+  const subject = result.profile.subject;
+  const subjectLimit = await ctx.runQuery(internal.limits.checkFailedSignIns, { connectionId: connection._id, subject });
+  if (!subjectLimit.ok) return tooManyRequestsPage(subjectLimit.retryAfterSec);
   try {
     const { redirectTo } = await ctx.runMutation(internal.oidc.store.finish, {
       stateId: stateRow._id,
@@ -93,14 +101,14 @@ async function callback(ctx: ActionCtx, request: Request, connectionParam: strin
     if (e instanceof ConvexError) {
       const data = e.data as { kind?: string; code?: string; message?: string };
       if (data.kind === "OidcError" && (data.code === "state_used" || data.code === "state_invalid")) {
-        return failure(ctx, { connection, code: data.code, detail: data.message ?? "" });
+        return failure(ctx, { connection, code: data.code, detail: data.message ?? "", failedSubject: subject });
       }
       if (data.kind === "SignInError") {
         const code = data.code === "account_link_refused" ? data.code : "signin_failed";
-        return failure(ctx, { connection, code, detail: `${data.code}: ${data.message ?? ""}`, publicCode: "signin_failed" });
+        return failure(ctx, { connection, code, detail: `${data.code}: ${data.message ?? ""}`, publicCode: "signin_failed", failedSubject: subject });
       }
     }
-    return failure(ctx, { connection, code: "signin_failed", detail: `unexpected ${(e as Error)?.name ?? "error"}` });
+    return failure(ctx, { connection, code: "signin_failed", detail: `unexpected ${(e as Error)?.name ?? "error"}`, failedSubject: subject });
   }
 }
 

@@ -131,7 +131,7 @@ const UPSTREAM: ReadonlySet<OidcErrorCode> = new Set(["idp_timeout", "token_endp
 /** Trace row + user-facing page. The only write on a failed login. */
 export async function failure(
   ctx: ActionCtx,
-  opts: { connection?: Doc<"connections">; code: string; detail: string; publicCode?: OidcErrorCode },
+  opts: { connection?: Doc<"connections">; code: string; detail: string; publicCode?: OidcErrorCode; failedSubject?: string },
 ): Promise<Response> {
   let ref: string | undefined;
   try {
@@ -141,6 +141,7 @@ export async function failure(
       groupId: opts.connection?.groupId,
       code: opts.code,
       detail: opts.detail,
+      ...(opts.failedSubject !== undefined ? { failedSubject: opts.failedSubject } : {}),
     });
   } catch {
     ref = undefined; // the page still renders

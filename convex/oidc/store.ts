@@ -2,6 +2,7 @@
 // (`finish`) that consumes the state and completes the sign-in in the same transaction.
 import { ConvexError, v } from "convex/values";
 import { internalMutation, internalQuery } from "../_generated/server";
+import { internal } from "../_generated/api";
 import { completeSignIn, logEvent, profileValidator } from "../signin";
 import { oidcStateFields } from "../tables/oidc";
 
@@ -147,14 +148,17 @@ export const clientPublicJwk = internalQuery({
 
 /** Bounded clean-up of expired states (call from a cron). */
 export const purgeExpiredStates = internalMutation({
-  args: { limit: v.optional(v.number()) },
+  args: { limit: v.optional(v.number()), chain: v.optional(v.boolean()) },
   returns: v.number(),
-  handler: async (ctx, { limit }) => {
+  handler: async (ctx, { limit, chain }) => {
+    const n = Math.min(limit ?? 200, 500);
     const rows = await ctx.db
       .query("oidcStates")
       .withIndex("by_expiresAt", (q) => q.lt("expiresAt", Date.now()))
-      .take(Math.min(limit ?? 200, 500));
+      .take(n);
     for (const r of rows) await ctx.db.delete(r._id);
+    // The cron passes `chain`: a full batch schedules the next one at once, so the backlog never outgrows the hour.
+    if (chain && rows.length === n) await ctx.scheduler.runAfter(0, internal.oidc.store.purgeExpiredStates, { limit: n, chain: true });
     return rows.length;
   },
 });

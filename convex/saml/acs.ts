@@ -8,11 +8,9 @@ import { mapProfile, MappingError } from "../../src/saml/attributes";
 import { siteUrl } from "../lib/env";
 import { assertionValidator, configOf, endpointsFor, samlConnectionById, samlFail, spKeys } from "./lib";
 
-const MAX_PENDING = 50;
-
 export const load = internalQuery({
-  args: { connectionId: v.string(), relayState: v.optional(v.string()) },
-  handler: async (ctx, { connectionId, relayState }) => {
+  args: { connectionId: v.string(), relayState: v.optional(v.string()), inResponseTo: v.optional(v.string()) },
+  handler: async (ctx, { connectionId, relayState, inResponseTo }) => {
     const connection = await samlConnectionById(ctx, connectionId);
     if (!connection) return { ok: false as const, code: "connection_unknown" };
     if (connection.status !== "active") {
@@ -20,23 +18,22 @@ export const load = internalQuery({
     }
     const cfg = configOf(connection);
     const now = Date.now();
-    // The RelayState we issued points at exactly one pending request. Without one (IdP dropped it), every
-    // live pending request of this connection is a candidate; the mutation still enforces the exact match.
+    // The RelayState we issued points at exactly one pending request. Without one (the IdP dropped it), the
+    // response's own InResponseTo claim is looked up by index — never a scan of the newest N, which anonymous
+    // /sso/authorize calls could crowd out. The validator and the mutation still enforce the exact match.
+    const pending = (row: { connectionId: string; usedAt?: number; expiresAt: number } | null) =>
+      row !== null && row.connectionId === connection._id && row.usedAt === undefined && row.expiresAt > now;
     let requestIds: string[] = [];
     if (relayState) {
       const row = await ctx.db.query("samlRequests").withIndex("by_relayState", (q) => q.eq("relayState", relayState)).unique();
-      if (row && row.connectionId === connection._id && row.usedAt === undefined && row.expiresAt > now) requestIds = [row.requestId];
+      if (pending(row)) requestIds = [row!.requestId];
     }
-    if (requestIds.length === 0) {
-      const live = await ctx.db
+    if (requestIds.length === 0 && inResponseTo) {
+      const row = await ctx.db
         .query("samlRequests")
-        .withIndex("by_connectionId_and_expiresAt", (q) => q.eq("connectionId", connection._id).gt("expiresAt", now))
-        .order("desc")
-        .take(MAX_PENDING * 2);
-      requestIds = live
-        .filter((r) => r.usedAt === undefined)
-        .slice(0, MAX_PENDING)
-        .map((r) => r.requestId);
+        .withIndex("by_connectionId_and_requestId", (q) => q.eq("connectionId", connection._id).eq("requestId", inResponseTo))
+        .unique();
+      if (pending(row)) requestIds = [row!.requestId];
     }
     const encryptionKeys = (await spKeys(ctx, connection._id, "encryption")).map((k) => k.sealedPrivateKey);
     const ep = endpointsFor(connection._id);

@@ -6,10 +6,12 @@ import { ConvexError } from "convex/values";
 import type { ActionCtx } from "../_generated/server";
 import type { Id } from "../_generated/dataModel";
 import { internal } from "../_generated/api";
-import { errorPage } from "../lib/pages";
+import { errorPage, tooManyRequestsPage } from "../lib/pages";
+import { clientAddressKey } from "../../src/shared/clientAddress";
 import { readBodyCapped } from "../lib/http";
 import { openSecret } from "../lib/crypto";
 import { closedTraceCode, publicMessage } from "../../src/saml/spErrors";
+import { claimedInResponseTo } from "../../src/saml/inResponseTo";
 
 /** Hard cap on the POST body before any parsing: 1 MiB decoded cap × 4/3 base64 × URL-encoding headroom. */
 const MAX_ACS_BODY = 3 * 1024 * 1024;
@@ -46,9 +48,15 @@ async function parseAcsForm(request: Request): Promise<{ samlResponse: string; r
 export async function acs(ctx: ActionCtx, request: Request, connection: string): Promise<Response> {
   let connectionId: Id<"connections"> | undefined;
   let groupId: Id<"groups"> | undefined;
+  let subject: string | undefined; // set once the assertion is verified: later failures count against it
+  // Rate limit first; an unknown connection id gets a 404 and writes nothing (not even a trace).
+  const limit = await ctx.runMutation(internal.limits.takeForConnection, { endpoint: "acs", address: clientAddressKey(request.headers), connection });
+  if ("unknown" in limit) return errorPage({ title: "Not found", message: "There is no single sign-on connection at this address.", status: 404 });
+  if (!limit.ok) return tooManyRequestsPage(limit.retryAfterSec);
   try {
     const form = await parseAcsForm(request);
-    const loaded = await ctx.runQuery(internal.saml.acs.load, { connectionId: connection, relayState: form.relayState });
+    const inResponseTo = form.relayState ? undefined : claimedInResponseTo(form.samlResponse, MAX_ACS_BODY);
+    const loaded = await ctx.runQuery(internal.saml.acs.load, { connectionId: connection, relayState: form.relayState, inResponseTo });
     if (!loaded.ok) throw new AcsFailure(loaded.code, "connection lookup", loaded.connectionId, loaded.groupId);
     connectionId = loaded.connectionId;
     groupId = loaded.groupId;
@@ -66,6 +74,9 @@ export async function acs(ctx: ActionCtx, request: Request, connection: string):
       expected: { ...loaded.expected, decryptionKeys },
     });
     if (!result.ok) throw new AcsFailure(result.code, result.detail);
+    const subjectLimit = await ctx.runQuery(internal.limits.checkFailedSignIns, { connectionId: loaded.connectionId, subject: result.assertion.nameId });
+    if (!subjectLimit.ok) return tooManyRequestsPage(subjectLimit.retryAfterSec);
+    subject = result.assertion.nameId;
 
     const { redirectTo } = await ctx.runMutation(internal.saml.acs.finish, {
       connectionId: loaded.connectionId,
@@ -97,6 +108,7 @@ export async function acs(ctx: ActionCtx, request: Request, connection: string):
       groupId,
       code,
       detail: `acs: ${detail}`,
+      ...(subject !== undefined ? { failedSubject: subject } : {}),
     });
     const pm = publicMessage(code);
     return errorPage({ title: pm.title, message: pm.message, ref, status: code === "internal_error" ? 500 : 400 });

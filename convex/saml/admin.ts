@@ -13,6 +13,7 @@ import { sealSecret } from "../lib/crypto";
 import { isLocalGateway } from "../lib/env";
 import { logEvent } from "../signin";
 import { endpointsFor } from "./lib";
+import { revokeConnectionSessions } from "../oauth/grants";
 import { appByClientId } from "../lib/lookups";
 
 const roleRulesValidator = v.array(v.object({ value: v.string(), role: v.string() }));
@@ -166,6 +167,7 @@ export const updateConnection = internalMutation({
     if (a.name !== undefined) patch.name = a.name;
     if (a.status !== undefined) patch.status = a.status;
     await ctx.db.patch(c._id, patch);
+    if (a.status === "disabled" && c.status !== "disabled") await revokeConnectionSessions(ctx, c._id, "connection disabled");
     return null;
   },
 });

@@ -105,14 +105,19 @@ export const checkExpiry = internalMutation({
 });
 
 /** Delete expired rows, a bounded batch per table per run. */
+/** Expired SAML rows, 500 per table per call; with `chain` (the cron) it re-schedules itself until none is left. */
 export const sweep = internalMutation({
-  args: {},
-  handler: async (ctx) => {
+  args: { chain: v.optional(v.boolean()) },
+  handler: async (ctx, { chain }) => {
     const now = Date.now();
+    const BATCH = 500;
+    let more = false;
     for (const table of ["samlRequests", "samlSeenAssertions", "samlLogoutRequests", "samlSessions"] as const) {
-      const old = await ctx.db.query(table).withIndex("by_expiresAt", (q) => q.lt("expiresAt", now)).take(500);
+      const old = await ctx.db.query(table).withIndex("by_expiresAt", (q) => q.lt("expiresAt", now)).take(BATCH);
       for (const r of old) await ctx.db.delete(r._id);
+      more ||= old.length === BATCH;
     }
+    if (chain && more) await ctx.scheduler.runAfter(0, internal.saml.cron.sweep, { chain: true });
     return null;
   },
 });

@@ -4,7 +4,8 @@
 import { ConvexError } from "convex/values";
 import type { HttpRouter } from "convex/server";
 import { internal } from "../_generated/api";
-import { httpAction } from "../_generated/server";
+import { httpAction, type ActionCtx } from "../_generated/server";
+import { clientAddressKey } from "../../src/shared/clientAddress";
 import { ScimError, renderError } from "../../src/scim/errors";
 import { LIMITS } from "../../src/scim/schemas";
 import { BodyTooLargeError, readBodyCapped } from "../../src/shared/body";
@@ -50,13 +51,20 @@ async function readBody(req: Request): Promise<string | undefined> {
 /** The methods RFC 7644 §3.2 defines; every other method on a SCIM route is a SCIM 405. */
 const SCIM_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
-function headersFor(e: ScimError): Record<string, string> {
-  if (e.status === 401) return { "WWW-Authenticate": 'Bearer realm="scim"' };
+/** 401 counts against the address (and the directory); 429 carries Retry-After (RFC 7644 §3.12, RFC 6585 §4). */
+async function authFailureHeaders(ctx: ActionCtx, e: ScimError, address?: string, directory?: string): Promise<Record<string, string>> {
+  if (e.status === 429) return { "Retry-After": /retry after (\d+) s/.exec(e.detail)?.[1] ?? "60" };
   if (e.status === 405) return { Allow: SCIM_METHODS.join(", ") };
-  return {};
+  if (e.status !== 401) return {};
+  if (address !== undefined && directory !== undefined) {
+    await ctx.runMutation(internal.limits.recordScimAuthFailure, { address, directory: directory.slice(0, 64) });
+  }
+  return { "WWW-Authenticate": 'Bearer realm="scim"' };
 }
 
 export const scimHttp = httpAction(async (ctx, req) => {
+  let address: string | undefined;
+  let scimDirectory: string | undefined;
   try {
     const url = new URL(req.url);
     const rest = url.pathname.slice(SCIM_PREFIX.length);
@@ -74,7 +82,11 @@ export const scimHttp = httpAction(async (ctx, req) => {
     if (!SCIM_METHODS.includes(method as (typeof SCIM_METHODS)[number])) {
       throw new ScimError(405, undefined, `${method.slice(0, 20)} is not a SCIM method (RFC 7644 §3.2)`);
     }
-    // authenticate
+    // authenticate (an address with too many failed authentications gets 429 until its bucket refills)
+    address = clientAddressKey(req.headers);
+    scimDirectory = directory;
+    const limit = await ctx.runQuery(internal.limits.checkScimAuth, { address });
+    if (!limit.ok) throw new ScimError(429, undefined, `too many failed authentications; retry after ${limit.retryAfterSec} s`);
     const token = bearer(req);
     if (!token) throw new ScimError(401, undefined, "missing, invalid, expired or revoked bearer token for this directory");
     const tokenHash = await sha256b64url(token);
@@ -104,12 +116,12 @@ export const scimHttp = httpAction(async (ctx, req) => {
     if (r.location) headers.Location = r.location;
     return new Response(r.status === 204 || r.status === 304 ? null : r.body ?? null, { status: r.status, headers });
   } catch (e) {
-    if (e instanceof ScimError) return errorResponse(e, headersFor(e));
+    if (e instanceof ScimError) return errorResponse(e, await authFailureHeaders(ctx, e, address, scimDirectory));
     if (e instanceof ConvexError) {
       const d = e.data as { kind?: string; status?: number; scimType?: string | null; detail?: string };
       if (d?.kind === "ScimError" && typeof d.status === "number") {
         const se = new ScimError(d.status, (d.scimType ?? undefined) as ScimError["scimType"], d.detail ?? "error");
-        return errorResponse(se, headersFor(se));
+        return errorResponse(se, await authFailureHeaders(ctx, se, address, scimDirectory));
       }
     }
     // Unknown failure: a generic SCIM error, the cause stays in the log (never echoed).

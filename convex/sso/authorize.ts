@@ -4,8 +4,10 @@ import { v } from "convex/values";
 import { httpAction, internalMutation, type ActionCtx, type MutationCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
-import { errorPage } from "../lib/pages";
-import { gatewayOptions } from "../lib/env";
+import { errorPage, tooManyRequestsPage } from "../lib/pages";
+import { takeRateLimit } from "../limits";
+import { clientAddressKey } from "../../src/shared/clientAddress";
+import { gatewayOptions, siteUrl } from "../lib/env";
 import { startSamlLogin } from "../saml/start";
 import { startOidcLogin } from "../oidc/start";
 import { appByClientId, groupBySlug } from "../lib/lookups";
@@ -40,7 +42,8 @@ export async function insertAuthRequest(
 type BeginResult =
   | { kind: "ok"; authRequestId: Id<"authRequests">; connection: Doc<"connections"> }
   | { kind: "page"; message: string }
-  | { kind: "redirect"; error: string; description: string };
+  | { kind: "redirect"; error: string; description: string }
+  | { kind: "limited"; retryAfterSec: number };
 
 export const begin = internalMutation({
   args: {
@@ -53,10 +56,13 @@ export const begin = internalMutation({
     connection: v.optional(v.string()),
     group: v.optional(v.string()),
     loginHint: v.optional(v.string()),
+    address: v.string(), // the client address key (src/shared/clientAddress.ts)
   },
   handler: async (ctx, a): Promise<BeginResult> => {
     const found = await appForRedirect(ctx, a.clientId, a.redirectUri);
     if ("error" in found) return { kind: "page", message: `The application's sign-in link is not valid: ${found.error}.` };
+    const byAddress = await takeRateLimit(ctx, "authorize", { address: a.address });
+    if (!byAddress.ok) return { kind: "limited", retryAfterSec: byAddress.retryAfterSec };
     const redirectError = (error: string, description: string): BeginResult => ({ kind: "redirect", error, description });
     if (a.responseType !== undefined && a.responseType !== "code") {
       return redirectError("unsupported_response_type", 'only response_type "code" is supported');
@@ -92,6 +98,8 @@ export const begin = internalMutation({
       if (!connection) return redirectError("invalid_request", "the group has no active single sign-on connection");
     }
     if (connection.status !== "active") return redirectError("invalid_request", "the connection is disabled");
+    const byConnection = await takeRateLimit(ctx, "authorize", { scope: connection._id });
+    if (!byConnection.ok) return { kind: "limited", retryAfterSec: byConnection.retryAfterSec };
 
     const authRequestId = await insertAuthRequest(ctx, {
       appId: found.app._id,
@@ -124,13 +132,16 @@ export const authorize = httpAction(async (ctx, request) => {
     connection: param("connection"),
     group: param("group"),
     loginHint,
+    address: clientAddressKey(request.headers),
   });
+  if (result.kind === "limited") return tooManyRequestsPage(result.retryAfterSec);
   if (result.kind === "page") return errorPage({ title: "Sign-in link is not valid", message: result.message });
   if (result.kind === "redirect") {
     // RFC 6749 §4.1.2.1: once the redirect URI is known good, errors go back to the app.
     const to = new URL(redirectUri);
     to.searchParams.set("error", result.error);
     to.searchParams.set("error_description", result.description);
+    to.searchParams.set("iss", siteUrl()); // RFC 9207 §2: every authorization response names the issuer
     const state = param("state");
     if (state !== undefined) to.searchParams.set("state", state);
     return new Response(null, { status: 302, headers: { location: to.toString(), "cache-control": "no-store" } });

@@ -138,7 +138,8 @@ export const coreTables = {
     revokedReason: v.optional(v.string()),
   })
     .index("by_user", ["userId"])
-    .index("by_group_and_user", ["groupId", "userId"]),
+    .index("by_group_and_user", ["groupId", "userId"])
+    .index("by_connectionId_and_revokedAt", ["connectionId", "revokedAt"]),
 
   refreshTokens: defineTable({
     sessionId: v.id("sessions"),
@@ -146,6 +147,10 @@ export const coreTables = {
     createdAt: v.number(),
     expiresAt: v.number(),
     usedAt: v.optional(v.number()),
+    /** Set when spent: the token that replaced it, and that token sealed (AES-256-GCM, GATEWAY_ENCRYPTION_KEY) so
+     *  that the same successor can be handed out again inside the reuse grace window. Never stored in the clear. */
+    successorId: v.optional(v.id("refreshTokens")),
+    sealedSuccessor: v.optional(v.string()),
   })
     .index("by_hash", ["hash"])
     .index("by_session", ["sessionId"])
@@ -171,6 +176,19 @@ export const coreTables = {
     at: v.number(),
   }).index("by_group", ["groupId"]),
 
+  /**
+   * Token buckets of convex-helpers' table-based rate limiter (convex/limits.ts). Its code queries the index
+   * named "name" on (name, key), so that name is kept; `by_ts` lets the hourly sweep drop idle (full) buckets.
+   */
+  rateLimits: defineTable({
+    name: v.string(),
+    key: v.optional(v.string()),
+    value: v.number(),
+    ts: v.number(),
+  })
+    .index("name", ["name", "key"])
+    .index("by_ts", ["ts"]),
+
   /** Why a login failed: a reference shown to the user, a closed-set code, private detail. */
   ssoTraces: defineTable({
     ref: v.string(),
@@ -180,5 +198,7 @@ export const coreTables = {
     code: v.string(),
     detail: v.string(),
     at: v.number(),
-  }).index("by_ref", ["ref"]),
+  })
+    .index("by_ref", ["ref"])
+    .index("by_at", ["at"]),
 };

@@ -7,6 +7,7 @@ export type OAuthErrorCode =
   | "unsupported_grant_type"
   | "invalid_scope"
   | "unsupported_token_type"
+  | "temporarily_unavailable"
   | "server_error";
 
 const STATUS: Record<OAuthErrorCode, number> = {
@@ -17,6 +18,7 @@ const STATUS: Record<OAuthErrorCode, number> = {
   unsupported_grant_type: 400,
   invalid_scope: 400,
   unsupported_token_type: 400,
+  temporarily_unavailable: 429, // rate limited (RFC 6585 §4); the body keeps the RFC 6749 §5.2 shape
   server_error: 500,
 };
 

@@ -34,6 +34,20 @@ export const gatewayOptionsSchema = z
       .object({ ttlMs: z.number().int().min(60_000).max(60 * 60_000).default(10 * 60_000) })
       .strict()
       .default({ ttlMs: 10 * 60_000 }),
+    signIn: z
+      .object({
+        /** Failed sign-ins per IdP subject (connection + subject) per hour before 429 (issue 9 §8). */
+        maxFailedAttemptsPerHour: z.number().int().min(1).max(10_000).default(10),
+      })
+      .strict()
+      .default({ maxFailedAttemptsPerHour: 10 }),
+    traces: z
+      .object({
+        /** How long ssoTraces rows are kept; the hourly sweep deletes older ones. */
+        retentionMs: z.number().int().min(HOUR).max(365 * DAY).default(30 * DAY),
+      })
+      .strict()
+      .default({ retentionMs: 30 * DAY }),
   })
   .strict();
 

@@ -161,11 +161,12 @@ describe("ACS refusals (trace code, nothing else written)", () => {
     await expectTracedFailure(t, await postAcs(t, connectionId, { SAMLResponse: samlResponse, RelayState: s.relayState }), "expired", before);
   });
 
-  it("unknown or malformed connection id → connection_unknown", async () => {
+  it("unknown or malformed connection id → 404 and nothing written, not even a trace (issue 9 §8)", async () => {
     const { samlResponse } = await loginResponse();
     for (const id of ["nope", "k57abc"]) {
       const before = await snapshot(t);
-      await expectTracedFailure(t, await postAcs(t, id, { SAMLResponse: samlResponse }), "connection_unknown", before);
+      expect((await postAcs(t, id, { SAMLResponse: samlResponse })).status).toBe(404);
+      expect(await snapshot(t)).toEqual(before);
     }
   });
 
