@@ -14,4 +14,7 @@ crons.hourly("saml sweep", { minuteUTC: 41 }, internal.saml.cron.sweep, {});
 // OIDC: expired state/nonce rows.
 crons.hourly("oidc state sweep", { minuteUTC: 23 }, internal.oidc.store.purgeExpiredStates, {});
 
+// Events: audit-log retention (events.retentionDays), swept in batches until done.
+crons.daily("events retention sweep", { hourUTC: 3, minuteUTC: 29 }, internal.events.audit.sweep, {});
+
 export default crons;

@@ -8,6 +8,7 @@ import { rolesFromRules } from "../src/session/roles";
 import { randomToken, sha256b64url } from "./lib/crypto";
 import { gatewayOptions, siteUrl } from "./lib/env";
 import { findScimLinkedUser } from "./scim/link";
+import { recordEvent } from "./events/record";
 
 export const profileValidator = v.object({
   subject: v.string(),
@@ -216,6 +217,7 @@ export async function membershipOf(ctx: MutationCtx, groupId: Id<"groups">, user
     .unique();
 }
 
+/** Record an event (docs/events.md): validated against the catalogue, cursor assigned, deliveries queued. */
 export async function logEvent(ctx: MutationCtx, type: string, groupId: Id<"groups"> | undefined, data: unknown) {
-  await ctx.db.insert("events", { type, groupId, data, at: Date.now() });
+  await recordEvent(ctx, type, groupId, data);
 }

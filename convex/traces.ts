@@ -3,9 +3,10 @@ import { v } from "convex/values";
 import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
 import type { Id } from "./_generated/dataModel";
 import { randomToken } from "./lib/crypto";
+import { logEvent } from "./signin";
 
 export const traceArgs = {
-  protocol: v.union(v.literal("saml"), v.literal("oidc"), v.literal("oauth")),
+  protocol: v.union(v.literal("saml"), v.literal("oidc"), v.literal("oauth"), v.literal("webhook")),
   connectionId: v.optional(v.id("connections")),
   groupId: v.optional(v.id("groups")),
   code: v.string(),
@@ -15,7 +16,7 @@ export const traceArgs = {
 export async function recordTrace(
   ctx: MutationCtx,
   args: {
-    protocol: "saml" | "oidc" | "oauth";
+    protocol: "saml" | "oidc" | "oauth" | "webhook";
     connectionId?: Id<"connections">;
     groupId?: Id<"groups">;
     code: string;
@@ -34,6 +35,10 @@ export async function recordTrace(
     detail: args.detail.slice(0, 2000),
     at: Date.now(),
   });
+  // A failed SAML / OIDC sign-in is an event too (docs/events.md): the code and the reference, never the detail.
+  if (args.protocol === "saml" || args.protocol === "oidc") {
+    await logEvent(ctx, "signin.failed", groupId, { protocol: args.protocol, code: args.code, traceRef: ref, connectionId: args.connectionId });
+  }
   return ref;
 }
 

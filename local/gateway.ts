@@ -109,6 +109,13 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     groups: config.groups.map((g) => ({ ...g })),
     apps: config.apps.map((a) => ({ ...a })),
   });
+  await engine.mutation(makeFunctionReference<"mutation">("events/seed:apply"), {
+    webhooks: (config.webhooks ?? []).map((w) => ({ ...w, events: w.events ? [...w.events] : undefined })),
+    apiKeys: (config.apiKeys ?? []).map((k) => ({ ...k })),
+  });
+  // convex-test runs scheduled functions on this process's timers, which died with the last process: put the
+  // webhook queue's heads back on the scheduler (a deployment's scheduler is durable and never needs this).
+  await engine.mutation(makeFunctionReference<"mutation">("events/delivery:resume"), {});
 
   const buttons: DemoButton[] = [{ label: "Sign in (dev)", authorizeQuery: null }];
   const scim: LocalGateway["scim"] = [];
@@ -128,7 +135,10 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     dirty = false;
     saveState(await dumpState(engine), dataFile);
   };
+  // Scheduled functions (webhook deliveries) write without a request: save at least once a second.
+  let ticks = 0;
   const timer = setInterval(() => {
+    if (++ticks % 4 === 0) dirty = true;
     if (dirty && !saving) saving = save().finally(() => (saving = null));
   }, 250);
   dirty = true;

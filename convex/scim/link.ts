@@ -5,6 +5,7 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { rolesForGroups } from "../../src/scim/roles";
 import type { ResourceData } from "../../src/scim/resource";
 import { revokeUserSessions } from "../oauth/grants";
+import { logEvent } from "../signin";
 
 type MatchBy = "externalId" | "userName" | "email";
 const DEFAULT_MATCH: MatchBy[] = ["externalId", "userName", "email"];
@@ -116,6 +117,7 @@ export async function syncLinkedUser(
         ...(name ? { name } : {}),
         createdAt: now,
       });
+      await logEvent(ctx, "user.created", group._id, { userId, provider: "scim", directoryId: dir._id });
     }
     await ctx.db.patch(scimUser._id, { userId });
   } else {
@@ -126,7 +128,11 @@ export async function syncLinkedUser(
       const patch: Partial<Doc<"users">> = {};
       if (email && email !== user.email) Object.assign(patch, { email, emailLower: email.toLowerCase() });
       if (name && name !== user.name) patch.name = name;
-      if (Object.keys(patch).length) await ctx.db.patch(userId, patch);
+      if (Object.keys(patch).length) {
+        await ctx.db.patch(userId, patch);
+        const fields = (["email", "name"] as const).filter((f) => f in patch);
+        await logEvent(ctx, "user.updated", group._id, { userId, fields: [...fields], directoryId: dir._id });
+      }
     }
   }
   await syncMembership(ctx, dir, group, scimUser._id, userId, scimUser.active, now);
@@ -147,8 +153,10 @@ async function syncMembership(
   if (active) {
     if (!membership) {
       await ctx.db.insert("memberships", { groupId: group._id, userId, role, roles, source: "scim", status: "active", updatedAt: now });
+      await logEvent(ctx, "membership.created", group._id, { userId, roles, source: "scim" });
     } else if (membership.status !== "active" || membership.role !== role || JSON.stringify(membership.roles) !== JSON.stringify(roles) || membership.source !== "scim") {
       await ctx.db.patch(membership._id, { status: "active", role, roles, source: "scim", updatedAt: now });
+      await logEvent(ctx, "membership.updated", group._id, { userId, roles, status: "active", source: "scim" });
     }
     return;
   }
@@ -164,6 +172,10 @@ async function deprovision(
   roles: { role: string; roles: string[] },
 ) {
   const policy = group.policy.onDeprovision ?? "deactivate";
+  // One user.deactivated per transition (a repeated PATCH active=false raises nothing new).
+  if (!membership || membership.status === "active") {
+    await logEvent(ctx, "user.deactivated", group._id, { userId, reason: "scim_deprovisioned", membershipRemoved: policy === "remove" });
+  }
   if (policy === "remove") {
     if (membership) await ctx.db.delete(membership._id);
   } else if (!membership) {
@@ -183,6 +195,7 @@ export async function unlinkDeletedUser(ctx: MutationCtx, dir: Doc<"scimDirector
   const userId = scimUser.userId;
   const membership = await ctx.db.query("memberships").withIndex("by_group_and_user", (q) => q.eq("groupId", group._id).eq("userId", userId)).first();
   await deprovision(ctx, group, userId, now, membership, { role: group.policy.defaultRole, roles: [group.policy.defaultRole] });
+  await logEvent(ctx, "user.deleted", group._id, { userId, directoryId: dir._id, scimUserId: scimUser._id });
 }
 
 /** Recompute roles of linked users after SCIM group membership or group naming changed. */
