@@ -105,13 +105,14 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
   const engine = createEngine();
   const dataFile = join(dataDir, "state.json");
   const restored = await restoreState(engine, dataFile);
-  await engine.mutation(makeFunctionReference<"mutation">("admin/seed:apply"), {
-    groups: config.groups.map((g) => ({ ...g })),
-    apps: config.apps.map((a) => ({ ...a })),
-  });
+  // Webhook endpoints first, so that they hear about the seeded groups and apps too.
   await engine.mutation(makeFunctionReference<"mutation">("events/seed:apply"), {
     webhooks: (config.webhooks ?? []).map((w) => ({ ...w, events: w.events ? [...w.events] : undefined })),
     apiKeys: (config.apiKeys ?? []).map((k) => ({ ...k })),
+  });
+  await engine.mutation(makeFunctionReference<"mutation">("admin/seed:apply"), {
+    groups: config.groups.map((g) => ({ ...g })),
+    apps: config.apps.map((a) => ({ ...a })),
   });
   // convex-test runs scheduled functions on this process's timers, which died with the last process: put the
   // webhook queue's heads back on the scheduler (a deployment's scheduler is durable and never needs this).
