@@ -29,15 +29,16 @@ export const list = internalQuery({
  * does the loop and prints the lines.
  */
 export const exportGroup = internalQuery({
-  args: { groupId: v.id("groups"), after: v.optional(v.number()) },
+  args: { groupId: v.id("groups"), after: v.optional(v.number()), limit: v.optional(v.number()) },
   returns: v.object({ ndjson: v.string(), nextCursor: v.number(), done: v.boolean() }),
-  handler: async (ctx, { groupId, after = 0 }) => {
+  handler: async (ctx, { groupId, after = 0, limit = EXPORT_PAGE }) => {
+    const size = Math.min(Math.max(1, Math.floor(limit)), EXPORT_PAGE);
     const rows = await ctx.db
       .query("events")
       .withIndex("by_group_and_cursor", (r) => r.eq("groupId", groupId).gt("cursor", after))
-      .take(EXPORT_PAGE);
+      .take(size);
     const ndjson = rows.map((r) => JSON.stringify(envelopeOf(r)) + "\n").join("");
-    return { ndjson, nextCursor: rows.length ? rows[rows.length - 1]!.cursor! : after, done: rows.length < EXPORT_PAGE };
+    return { ndjson, nextCursor: rows.length ? rows[rows.length - 1]!.cursor! : after, done: rows.length < size };
   },
 });
 

@@ -70,6 +70,42 @@ describe("recording", () => {
   });
 });
 
+describe("emit sites", () => {
+  test("SCIM provisioning raises user/membership events; deactivation once, then deletion; sessions revoked", async () => {
+    const t = newGateway();
+    const groupId = await seedGroupAndApp(t, "acme");
+    const token = "scim-events-token-0123456789abcdef";
+    const { slug } = await t.mutation(internal.scim.admin.seedDirectory, { groupSlug: "acme", name: "Acme", token });
+    const scim = (path: string, method: string, body?: unknown) =>
+      t.fetch(`/scim/v2/${slug}${path}`, { method, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/scim+json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const created = await (await scim("/Users", "POST", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "ada@acme.example", active: true })).json();
+    await signIn(t, groupId, { subject: "nameid-ada", email: "ada@acme.example" });
+    const off = { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "active", value: false }] };
+    expect((await scim(`/Users/${created.id}`, "PATCH", off)).status).toBe(200);
+    expect((await scim(`/Users/${created.id}`, "PATCH", off)).status).toBe(200); // again: no second event
+    expect((await scim(`/Users/${created.id}`, "DELETE")).status).toBe(204);
+    const types = (await allEvents(t)).map((e) => e.type).filter((x) => !["group.created", "app.created"].includes(x));
+    expect(types).toEqual(["user.created", "membership.created", "session.created", "user.deactivated", "session.revoked", "user.deleted"]);
+    const deactivated = (await allEvents(t)).find((e) => e.type === "user.deactivated")!;
+    expect(deactivated).toMatchObject({ groupId, data: { reason: "scim_deprovisioned", membershipRemoved: false } });
+  });
+
+  test("SAML / OIDC trace writers raise signin.failed with the code and reference, never the detail", async () => {
+    const t = newGateway();
+    const groupId = await seedGroupAndApp(t);
+    const ref = await t.mutation(internal.traces.record, { protocol: "saml", groupId, code: "signature_invalid", detail: "<Assertion>secret</Assertion>" });
+    await t.mutation(internal.traces.record, { protocol: "oidc", code: "state_mismatch", detail: "x" });
+    await t.mutation(internal.traces.record, { protocol: "oauth", code: "invalid_grant", detail: "x" });
+    const failed = (await allEvents(t)).filter((e) => e.type === "signin.failed");
+    expect(failed.map((e) => e.data)).toEqual([
+      { protocol: "saml", code: "signature_invalid", traceRef: ref },
+      { protocol: "oidc", code: "state_mismatch", traceRef: expect.any(String) },
+    ]);
+    expect(failed[0]!.groupId).toBe(groupId);
+    expect(JSON.stringify(failed)).not.toContain("Assertion");
+  });
+});
+
 describe("pull API: GET /events", () => {
   async function withKey() {
     const t = newGateway();
@@ -167,7 +203,7 @@ describe("audit log", () => {
     const t = newGateway();
     const groupId = await seedGroupAndApp(t);
     await t.run(async (ctx) => {
-      for (let i = 0; i < 1_100; i++) await logEvent(ctx, "group.updated", groupId, {});
+      for (let i = 0; i < 600; i++) await logEvent(ctx, "group.updated", groupId, {});
     });
     vi.setSystemTime(new Date("2026-03-01T00:00:00Z"));
     await t.mutation(internal.admin.groups.create, { slug: "beta", name: "Beta" });
@@ -177,12 +213,13 @@ describe("audit log", () => {
     expect(Number(first.page[0]!.cursor)).toBeGreaterThan(Number(first.page[49]!.cursor));
     const lines: string[] = [];
     for (let after = 0, done = false; !done; ) {
-      const page = await t.query(internal.events.audit.exportGroup, { groupId, after });
+      const page = await t.query(internal.events.audit.exportGroup, { groupId, after, limit: 250 });
       lines.push(...page.ndjson.split("\n").filter(Boolean));
       ({ nextCursor: after, done } = page);
     }
     const exported = lines.map((l) => JSON.parse(l));
-    expect(exported).toHaveLength(1_101); // group.created + 1 100 updates (app.created has no group)
+    expect(exported).toHaveLength(601); // group.created + 600 updates (app.created has no group)
+    expect(exported.map((e) => Number(e.cursor))).toEqual([...exported.map((e) => Number(e.cursor))].sort((a, b) => a - b));
     expect(exported.every((e) => e.group === groupId)).toBe(true);
 
     const deletedFirst = await t.mutation(internal.events.audit.sweep, {});
@@ -190,7 +227,7 @@ describe("audit log", () => {
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     const left = await allEvents(t);
     expect(left.map((e) => e.type)).toEqual(["group.created"]); // only the event inside the window
-    expect(left[0]!.cursor).toBe(1_103); // group.created, app.created, 1 100 updates, then this one
+    expect(left[0]!.cursor).toBe(603); // group.created, app.created, 600 updates, then this one
   });
 });
 
