@@ -4,6 +4,7 @@ import { internalMutation, internalQuery, type MutationCtx } from "./_generated/
 import type { Id } from "./_generated/dataModel";
 import { randomToken } from "./lib/crypto";
 import { logEvent } from "./signin";
+import { isSignInFailureTrace } from "../src/events/catalogue";
 
 export const traceArgs = {
   protocol: v.union(v.literal("saml"), v.literal("oidc"), v.literal("oauth"), v.literal("webhook")),
@@ -35,9 +36,9 @@ export async function recordTrace(
     detail: args.detail.slice(0, 2000),
     at: Date.now(),
   });
-  // A failed SAML / OIDC sign-in is an event too (docs/events.md): the code and the reference, never the detail.
-  if (args.protocol === "saml" || args.protocol === "oidc") {
-    await logEvent(ctx, "signin.failed", groupId, { protocol: args.protocol, code: args.code, traceRef: ref, connectionId: args.connectionId });
+  // A failed SAML / OIDC sign-in (not a failed logout) is an event too (docs/events.md): the code and the reference, never the detail.
+  if (isSignInFailureTrace(args.protocol, args.code)) {
+    await logEvent(ctx, "signin.failed", groupId, { protocol: args.protocol as "saml" | "oidc", code: args.code, traceRef: ref, connectionId: args.connectionId });
   }
   return ref;
 }

@@ -82,6 +82,11 @@ export function checkEvent(type: string, data: unknown): { type: EventType; data
   return { type, data: JSON.parse(JSON.stringify(parsed.data)) as Record<string, unknown> };
 }
 
+/** Which traces are failed sign-ins (raise `signin.failed`): SAML and OIDC ones, except single-logout failures. */
+export function isSignInFailureTrace(protocol: string, code: string): boolean {
+  return (protocol === "saml" || protocol === "oidc") && !code.startsWith("slo_");
+}
+
 /** Endpoint / subscriber filters name catalogue types or a `prefix.*` family. */
 export function checkEventFilter(filter: readonly string[]): string[] {
   for (const f of filter) {
