@@ -124,14 +124,23 @@ export const resume = internalMutation({
   args: {},
   returns: v.number(),
   handler: async (ctx) => {
-    let scheduled = 0;
+    let endpoints = 0;
     for (const endpoint of await ctx.db.query("webhookEndpoints").take(50)) {
       if (endpoint.status !== "active") continue;
-      for (const head of await laneHeads(ctx, endpoint._id, 1000)) {
-        await scheduleHead(ctx, head);
-        scheduled++;
-      }
+      await ctx.scheduler.runAfter(0, internal.events.delivery.resumeEndpoint, { endpointId: endpoint._id });
+      endpoints++;
     }
-    return scheduled;
+    return endpoints;
+  },
+});
+
+/** One endpoint's lane heads, one transaction per endpoint (bounded reads: one per lane, at most 1000 lanes). */
+export const resumeEndpoint = internalMutation({
+  args: { endpointId: v.id("webhookEndpoints") },
+  handler: async (ctx, { endpointId }) => {
+    const endpoint = await ctx.db.get(endpointId);
+    if (endpoint?.status !== "active") return null;
+    for (const head of await laneHeads(ctx, endpointId, 1000)) await scheduleHead(ctx, head);
+    return null;
   },
 });

@@ -92,8 +92,9 @@ export const list = internalQuery({
     const endpoints = await ctx.db.query("webhookEndpoints").take(MAX_ENDPOINTS);
     return Promise.all(
       endpoints.map(async (e) => {
-        const queued = await ctx.db.query("webhookDeliveries").withIndex("by_endpoint_and_cursor", (q) => q.eq("endpointId", e._id)).take(1001);
-        return { ...publicView(e), queued: queued.length > 1000 ? "1000+" : queued.length, oldestQueuedCursor: queued[0]?.cursor ?? null };
+        // Bounded: 50 endpoints × 101 rows stays far below a query's read limit.
+        const queued = await ctx.db.query("webhookDeliveries").withIndex("by_endpoint_and_cursor", (q) => q.eq("endpointId", e._id)).take(101);
+        return { ...publicView(e), queued: queued.length > 100 ? "100+" : queued.length, oldestQueuedCursor: queued[0]?.cursor ?? null };
       }),
     );
   },

@@ -296,12 +296,14 @@ describe("webhooks on a fake clock", () => {
     expect(receiver.duplicates).toBe(0);
     expect(await t.run((ctx) => ctx.db.query("webhookDeliveries").collect())).toEqual([]);
 
-    const from = Number(receiver.processed[3]!.cursor);
+    // Lanes interleave, so the receiver's order is by group, not global: pick the replay point by cursor.
+    const firstRound = receiver.processed.map((e) => Number(e.cursor)).sort((a, b) => a - b);
+    const from = firstRound[3]!;
     await t.mutation(internal.events.webhooks.replay, { endpointId, fromCursor: from });
     await t.mutation(internal.admin.groups.update, { groupId, name: "after replay" });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
-    const all = await allEvents(t);
-    expect(receiver.duplicates).toBe(all.filter((e) => e.cursor! >= from && e.cursor! <= Number(receiver.processed[8]!.cursor)).length);
+    expect(receiver.duplicates).toBe(firstRound.filter((c) => c >= from).length); // every replayed event, once more
+    expect(receiver.processed).toHaveLength(10);
     expect(receiver.processed.at(-1)!.data).toEqual({});
     expect(receiver.processed.at(-1)!.type).toBe("group.updated");
     expect(inOrderPerGroup(receiver.processed)).toBe(true);
