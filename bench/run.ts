@@ -19,6 +19,7 @@ const protocolBenches: Array<[name: string, file: string, fn: string, title: str
   ["samlLogin", "./samlLogin.ts", "benchSamlLogin", "SAML SP-initiated login"],
   ["oidc", "./oidc.ts", "benchOidc", "OIDC callback"],
   ["scim", "./scim.ts", "benchScim", "SCIM"],
+  ["events", "./events.ts", "benchEvents", "Events"],
 ];
 for (const [name, file, fn, title] of protocolBenches) {
   if (!want(name) || !existsSync(new URL(file, import.meta.url))) continue;

@@ -15,4 +15,7 @@ crons.hourly("saml sweep", { minuteUTC: 41 }, internal.saml.cron.sweep, { chain:
 // OIDC: expired state/nonce rows.
 crons.hourly("oidc state sweep", { minuteUTC: 23 }, internal.oidc.store.purgeExpiredStates, { chain: true });
 
+// Events: audit-log retention (events.retentionDays), swept in batches until done.
+crons.daily("events retention sweep", { hourUTC: 3, minuteUTC: 29 }, internal.events.audit.sweep, {});
+
 export default crons;

@@ -1,5 +1,6 @@
 // Routing only: each protocol registers its own routes (STYLE.md, Convex conventions).
 import { httpRouter } from "convex/server";
+import { registerEventRoutes } from "./events/http";
 import { registerIssuerRoutes } from "./oauth/http";
 import { registerOidcRoutes } from "./oidc/http";
 import { registerSamlRoutes } from "./saml/http";
@@ -11,5 +12,6 @@ registerIssuerRoutes(http);
 registerSamlRoutes(http);
 registerOidcRoutes(http);
 registerScimRoutes(http);
+registerEventRoutes(http);
 
 export default http;

@@ -1,5 +1,6 @@
 import { defineSchema } from "convex/server";
 import { coreTables } from "./tables/core";
+import { eventsTables } from "./tables/events";
 import { oidcTables } from "./tables/oidc";
 import { samlTables } from "./tables/saml";
 import { scimTables } from "./tables/scim";
@@ -9,4 +10,5 @@ export default defineSchema({
   ...samlTables,
   ...oidcTables,
   ...scimTables,
+  ...eventsTables,
 });

@@ -10,6 +10,7 @@ import { gatewayOptions, siteUrl } from "./lib/env";
 import { findScimLinkedUser, membersByEmail } from "./scim/link";
 import { isTrustedEmail, linkingPolicy } from "../src/session/linking";
 import { verifiedDomainsOf } from "./lib/lookups";
+import { recordEvent } from "./events/record";
 
 export const profileValidator = v.object({
   subject: v.string(),
@@ -219,6 +220,7 @@ export async function membershipOf(ctx: MutationCtx, groupId: Id<"groups">, user
     .unique();
 }
 
+/** Record an event (docs/events.md): validated against the catalogue, cursor assigned, deliveries queued. */
 export async function logEvent(ctx: MutationCtx, type: string, groupId: Id<"groups"> | undefined, data: unknown) {
-  await ctx.db.insert("events", { type, groupId, data, at: Date.now() });
+  await recordEvent(ctx, type, groupId, data);
 }

@@ -4,9 +4,11 @@ import { internalMutation, internalQuery, type MutationCtx } from "./_generated/
 import type { Id } from "./_generated/dataModel";
 import { randomToken } from "./lib/crypto";
 import { recordFailedSignIn } from "./limits";
+import { logEvent } from "./signin";
+import { isSignInFailureTrace } from "../src/events/catalogue";
 
 export const traceArgs = {
-  protocol: v.union(v.literal("saml"), v.literal("oidc"), v.literal("oauth")),
+  protocol: v.union(v.literal("saml"), v.literal("oidc"), v.literal("oauth"), v.literal("webhook")),
   connectionId: v.optional(v.id("connections")),
   groupId: v.optional(v.id("groups")),
   code: v.string(),
@@ -19,7 +21,7 @@ export const traceArgs = {
 export async function recordTrace(
   ctx: MutationCtx,
   args: {
-    protocol: "saml" | "oidc" | "oauth";
+    protocol: "saml" | "oidc" | "oauth" | "webhook";
     connectionId?: Id<"connections">;
     groupId?: Id<"groups">;
     code: string;
@@ -38,6 +40,10 @@ export async function recordTrace(
     detail: args.detail.slice(0, 2000),
     at: Date.now(),
   });
+  // A failed SAML / OIDC sign-in (not a failed logout) is an event too (docs/events.md): the code and the reference, never the detail.
+  if (isSignInFailureTrace(args.protocol, args.code)) {
+    await logEvent(ctx, "signin.failed", groupId, { protocol: args.protocol as "saml" | "oidc", code: args.code, traceRef: ref, connectionId: args.connectionId });
+  }
   return ref;
 }
 

@@ -34,6 +34,9 @@ export const localConfigSchema = z
     saml: z.array(z.record(z.string(), z.unknown())).optional(),
     oidc: z.array(z.record(z.string(), z.unknown())).optional(),
     scim: z.array(z.record(z.string(), z.unknown())).optional(),
+    /** Events (docs/events.md): webhook endpoints and pull-API keys, upserted at every start. */
+    webhooks: z.array(z.object({ url: z.string(), secret: z.string(), events: z.array(z.string()).optional() }).strict()).optional(),
+    apiKeys: z.array(z.object({ name: z.string(), key: z.string() }).strict()).optional(),
   })
   .strict();
 

@@ -142,6 +142,15 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
   const engine = await createEngine();
   const store = await openStore(engine, dataDir);
   const { restored, snapshotFile: dataFile } = store;
+  // convex-test runs scheduled functions on this process's timers, which died with the last process: put the
+  // webhook queue's heads back on the scheduler (a deployment's scheduler is durable and never needs this).
+  // Before seeding, so that only restored rows are rescheduled.
+  await engine.mutation(makeFunctionReference<"mutation">("events/delivery:resume"), {});
+  // Webhook endpoints first, so that they hear about the seeded groups and apps too.
+  await engine.mutation(makeFunctionReference<"mutation">("events/seed:apply"), {
+    webhooks: (config.webhooks ?? []).map((w) => ({ ...w, events: w.events ? [...w.events] : undefined })),
+    apiKeys: (config.apiKeys ?? []).map((k) => ({ ...k })),
+  });
   await engine.mutation(makeFunctionReference<"mutation">("admin/seed:apply"), {
     groups: config.groups.map((g) => ({ ...g })),
     apps: config.apps.map((a) => ({ ...a })),
@@ -240,6 +249,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       `Try:`,
       `  curl -s ${url}/.well-known/openid-configuration`,
       ...scim.flatMap((s) => [`  curl -s -H 'authorization: Bearer ${s.token}' '${s.baseUrl}/Users?count=2'`]),
+      ...(config.apiKeys ?? []).slice(0, 1).map((k) => `  curl -s -H 'authorization: Bearer ${k.key}' '${url}/events?after=0&limit=5'`),
       `  npm run admin -- admin/groups:list '{}'        # admin functions (key in ${join(dataDir, "admin-key")})`,
       ``,
       `Ctrl-C stops it; state is kept in ${dataFile}.`,

@@ -14,6 +14,9 @@ const flag = (name: string) => {
   const [, value] = argv.splice(i, 2);
   return value;
 };
+// --ndjson: page through a function returning { ndjson, nextCursor, done } (events/audit:exportGroup), printing
+// the lines: npm run admin -- --ndjson events/audit:exportGroup '{"groupId":"…"}' > acme-audit.ndjson
+const ndjson = argv.includes("--ndjson") ? (argv.splice(argv.indexOf("--ndjson"), 1), true) : false;
 const prod = argv.includes("--prod") ? (argv.splice(argv.indexOf("--prod"), 1), true) : false;
 const deployment = flag("--deployment");
 const localUrl = flag("--local") ?? process.env.GATEWAY_URL ?? "http://127.0.0.1:3210";
@@ -33,10 +36,40 @@ try {
   process.exit(2);
 }
 
-if (prod || deployment) {
+if ((prod || deployment) && !ndjson) {
   const extra = prod ? ["--prod"] : ["--deployment-name", deployment!];
   const r = spawnSync("npx", ["convex", "run", ...extra, fn, JSON.stringify(args)], { stdio: "inherit" });
   process.exit(r.status ?? 1);
+}
+
+type Page = { ndjson: string; nextCursor: number; done: boolean };
+async function callOnce(callArgs: unknown): Promise<Page> {
+  if (prod || deployment) {
+    const extra = prod ? ["--prod"] : ["--deployment-name", deployment!];
+    const r = spawnSync("npx", ["convex", "run", ...extra, fn!, JSON.stringify(callArgs)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+    return JSON.parse(r.stdout) as Page;
+  }
+  const r = await fetch(`${localUrl}/_local/admin`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${readFileSync(join(dataDir, "admin-key"), "utf8").trim()}`, "content-type": "application/json" },
+    body: JSON.stringify({ fn, args: callArgs }),
+  });
+  const body = await r.json();
+  if (!r.ok) {
+    console.error(JSON.stringify(body));
+    process.exit(1);
+  }
+  return body.result as Page;
+}
+if (ndjson) {
+  let after = (args as { after?: number }).after ?? 0;
+  for (;;) {
+    const page = await callOnce({ ...(args as object), after });
+    process.stdout.write(page.ndjson);
+    if (page.done) process.exit(0);
+    after = page.nextCursor;
+  }
 }
 
 const keyFile = join(dataDir, "admin-key");

@@ -7,6 +7,8 @@ import type { Id } from "../convex/_generated/dataModel";
 import { completeSignIn, type SignInProfile } from "../convex/signin";
 import { insertAuthRequest } from "../convex/sso/authorize";
 import { pkceS256, randomToken } from "../src/session/encoding";
+import { expect } from "vitest";
+import { isSignInFailureTrace } from "../src/events/catalogue";
 
 export const modules = import.meta.glob("../convex/**/*.ts");
 
@@ -82,4 +84,31 @@ export async function snapshot(t: TestGateway): Promise<Record<string, unknown[]
     for (const table of TABLES) out[table] = await ctx.db.query(table as any).collect();
     return out;
   });
+}
+
+/**
+ * A refused request writes exactly one trace and, when the trace is a SAML / OIDC sign-in failure, the
+ * `signin.failed` event that names it (docs/events.md; the event advances the cursor counter). Asserts that,
+ * and that nothing else changed. Returns the trace.
+ */
+export function expectOnlyTraceWritten(before: Record<string, unknown[]>, after: Record<string, unknown[]>) {
+  type Trace = { ref: string; code: string; protocol: string };
+  const traces = after.ssoTraces!.slice(before.ssoTraces!.length) as Trace[];
+  expect(traces, "one new trace").toHaveLength(1);
+  const trace = traces[0]!;
+  expect(after.ssoTraces!.slice(0, before.ssoTraces!.length)).toEqual(before.ssoTraces);
+  const newEvents = after.events!.slice(before.events!.length);
+  expect(after.events!.slice(0, before.events!.length), "events").toEqual(before.events);
+  if (isSignInFailureTrace(trace.protocol, trace.code)) {
+    expect(newEvents, "the trace's signin.failed event").toEqual([
+      expect.objectContaining({ type: "signin.failed", data: expect.objectContaining({ code: trace.code, traceRef: trace.ref, protocol: trace.protocol }) }),
+    ]);
+  } else expect(newEvents, "events").toEqual([]);
+  const counter = (s: Record<string, unknown[]>) => (s.eventCounters as Array<{ name: string; value: number }>).find((c) => c.name === "events")?.value ?? 0;
+  expect(counter(after)).toBe(counter(before) + newEvents.length);
+  for (const [table, rows] of Object.entries(after)) {
+    if (table === "ssoTraces" || table === "events" || table === "eventCounters") continue;
+    expect(rows, table).toEqual(before[table]);
+  }
+  return trace;
 }

@@ -147,7 +147,8 @@ export const remove = internalMutation({
     if (budget <= 0) return { done: false };
     if (await ctx.db.get(groupId)) {
       await ctx.db.delete(groupId);
-      await logEvent(ctx, "group.deleted", undefined, { groupId });
+      // In the group's own lane (after its other events) and its export; the id outlives the document.
+      await logEvent(ctx, "group.deleted", groupId, { groupId });
     }
     return { done: true };
   },

@@ -27,6 +27,13 @@ export function oauthErrorResponse(err: OAuthError | OAuthErrorValue, headers: R
   return json(e.toJSON(), e.status, { "cache-control": "no-store", pragma: "no-cache", ...extra, ...headers });
 }
 
+/** Bearer credentials (RFC 6750 §2.1); the scheme is case-insensitive. Shared by SCIM and the events API. */
+export function bearerToken(req: Request): string | undefined {
+  const h = req.headers.get("authorization");
+  const m = h ? /^\s*bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(h) : null;
+  return m?.[1];
+}
+
 /** Read a body with a size cap, without trusting Content-Length. Returns null when over the cap. */
 export async function readBodyCapped(request: Request, maxBytes: number): Promise<string | null> {
   let bytes: Uint8Array | null;

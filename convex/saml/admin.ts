@@ -168,6 +168,9 @@ export const updateConnection = internalMutation({
     if (a.status !== undefined) patch.status = a.status;
     await ctx.db.patch(c._id, patch);
     if (a.status === "disabled" && c.status !== "disabled") await revokeConnectionSessions(ctx, c._id, "connection disabled");
+    if (a.status !== undefined && a.status !== c.status) {
+      await logEvent(ctx, a.status === "active" ? "connection.activated" : "connection.deactivated", c.groupId, { connectionId: c._id, kind: "saml" });
+    }
     return null;
   },
 });

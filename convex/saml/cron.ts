@@ -91,7 +91,7 @@ export const checkExpiry = internalMutation({
           source: "cron",
           at: now,
         });
-        await logEvent(ctx, "saml.certificate.expiring", c.groupId, {
+        await logEvent(ctx, "connection.certificate_expiring", c.groupId, {
           connectionId: c._id,
           sha256: info.sha256,
           notAfter: info.notAfter,

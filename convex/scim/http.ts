@@ -10,6 +10,7 @@ import { ScimError, renderError } from "../../src/scim/errors";
 import { LIMITS } from "../../src/scim/schemas";
 import { BodyTooLargeError, readBodyCapped } from "../../src/shared/body";
 import { sha256b64url } from "./store";
+import { bearerToken as bearer } from "../lib/http";
 
 export const SCIM_PREFIX = "/scim/v2/";
 const CONTENT_TYPE = "application/scim+json; charset=utf-8";
@@ -18,12 +19,6 @@ function errorResponse(e: ScimError, extra: Record<string, string> = {}): Respon
   return new Response(JSON.stringify(renderError(e)), { status: e.status, headers: { "Content-Type": CONTENT_TYPE, ...extra } });
 }
 
-/** Bearer credentials (RFC 6750 §2.1); the scheme is case-insensitive. */
-function bearer(req: Request): string | undefined {
-  const h = req.headers.get("authorization");
-  const m = h ? /^\s*bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(h) : null;
-  return m?.[1];
-}
 
 function acceptableContentType(req: Request): boolean {
   const ct = req.headers.get("content-type");

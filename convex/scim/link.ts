@@ -8,6 +8,7 @@ import { revokeUserSessions } from "../oauth/grants";
 import { verifiedDomainsOf } from "../lib/lookups";
 import { emailDomain, linkingPolicy } from "../../src/session/linking";
 import { forgetUnreferencedUser } from "./forgetUser";
+import { logEvent } from "../signin";
 
 type MatchBy = "externalId" | "userName" | "email";
 const DEFAULT_MATCH: MatchBy[] = ["externalId", "userName", "email"];
@@ -138,6 +139,7 @@ export async function syncLinkedUser(
         ...(name ? { name } : {}),
         createdAt: now,
       });
+      await logEvent(ctx, "user.created", group._id, { userId, provider: "scim", directoryId: dir._id });
     }
     await ctx.db.patch(scimUser._id, { userId });
   } else {
@@ -148,7 +150,11 @@ export async function syncLinkedUser(
       const patch: Partial<Doc<"users">> = {};
       if (email && email !== user.email) Object.assign(patch, { email, emailLower: email.toLowerCase() });
       if (name && name !== user.name) patch.name = name;
-      if (Object.keys(patch).length) await ctx.db.patch(userId, patch);
+      if (Object.keys(patch).length) {
+        await ctx.db.patch(userId, patch);
+        const fields = (["email", "name"] as const).filter((f) => f in patch);
+        await logEvent(ctx, "user.updated", group._id, { userId, fields: [...fields], directoryId: dir._id });
+      }
     }
   }
   await syncMembership(ctx, dir, group, scimUser._id, userId, scimUser.active, now, { email, name });
@@ -179,8 +185,10 @@ async function syncMembership(
   if (active) {
     if (!membership) {
       await ctx.db.insert("memberships", { groupId: group._id, userId, role, roles, source: "scim", status: "active", updatedAt: now, ...profilePatch });
+      await logEvent(ctx, "membership.created", group._id, { userId, roles, source: "scim" });
     } else if (membership.status !== "active" || membership.role !== role || JSON.stringify(membership.roles) !== JSON.stringify(roles) || membership.source !== "scim") {
       await ctx.db.patch(membership._id, { status: "active", role, roles, source: "scim", updatedAt: now, ...profilePatch });
+      await logEvent(ctx, "membership.updated", group._id, { userId, roles, status: "active", source: "scim" });
     } else if (Object.keys(profilePatch).length) {
       await ctx.db.patch(membership._id, profilePatch);
     }
@@ -199,6 +207,10 @@ async function deprovision(
   roles: { role: string; roles: string[] } & Partial<Doc<"memberships">>,
 ) {
   const policy = group.policy.onDeprovision ?? "deactivate";
+  // One user.deactivated per transition (a repeated PATCH active=false raises nothing new).
+  if (!membership || membership.status === "active") {
+    await logEvent(ctx, "user.deactivated", group._id, { userId, reason: "scim_deprovisioned", membershipRemoved: policy === "remove" });
+  }
   if (policy === "remove") {
     if (membership) await ctx.db.delete(membership._id);
   } else if (!membership) {
@@ -222,6 +234,7 @@ export async function unlinkDeletedUser(ctx: MutationCtx, dir: Doc<"scimDirector
   if (await forgetUnreferencedUser(ctx, userId, group._id, scimUser._id)) return;
   const membership = await ctx.db.query("memberships").withIndex("by_group_and_user", (q) => q.eq("groupId", group._id).eq("userId", userId)).first();
   await deprovision(ctx, group, userId, now, membership, { role: group.policy.defaultRole, roles: [group.policy.defaultRole] });
+  await logEvent(ctx, "user.deleted", group._id, { userId, directoryId: dir._id, scimUserId: scimUser._id });
 }
 
 /** Recompute roles of linked users after SCIM group membership or group naming changed. */

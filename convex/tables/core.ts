@@ -169,12 +169,20 @@ export const coreTables = {
     .index("by_expiresAt", ["expiresAt"]),
 
   /** Audit trail and the outbound-event feed. */
+  /** The audit log and event stream (docs/events.md). `cursor` and `eventId` are absent only on rows written
+   *  before the catalogue existed (old local data files); the pull API and webhooks never see those. */
   events: defineTable({
     type: v.string(),
     groupId: v.optional(v.id("groups")),
     data: v.any(),
     at: v.number(),
-  }).index("by_group", ["groupId"]),
+    eventId: v.optional(v.string()),
+    cursor: v.optional(v.number()),
+  })
+    .index("by_group", ["groupId"])
+    .index("by_cursor", ["cursor"])
+    .index("by_group_and_cursor", ["groupId", "cursor"])
+    .index("by_at", ["at"]),
 
   /**
    * Token buckets of convex-helpers' table-based rate limiter (convex/limits.ts). Its code queries the index
@@ -192,7 +200,7 @@ export const coreTables = {
   /** Why a login failed: a reference shown to the user, a closed-set code, private detail. */
   ssoTraces: defineTable({
     ref: v.string(),
-    protocol: v.union(v.literal("saml"), v.literal("oidc"), v.literal("oauth")),
+    protocol: v.union(v.literal("saml"), v.literal("oidc"), v.literal("oauth"), v.literal("webhook")),
     connectionId: v.optional(v.id("connections")),
     groupId: v.optional(v.id("groups")),
     code: v.string(),

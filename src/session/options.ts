@@ -2,6 +2,7 @@
 // Read once from a JSON value (env GATEWAY_OPTIONS in Convex, the config file in the local gateway),
 // validated with the dotted path of the offending field, then frozen.
 import { z } from "zod";
+import { DEFAULT_RETRY_SCHEDULE_MS } from "../events/backoff";
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -48,6 +49,16 @@ export const gatewayOptionsSchema = z
       })
       .strict()
       .default({ retentionMs: 30 * DAY }),
+    /** Events (docs/events.md): audit retention and webhook delivery. */
+    events: z
+      .object({
+        retentionDays: z.number().int().min(1).max(3650).default(365),
+        /** Delay after each failed webhook attempt (± 20 % jitter); attempts = length + 1. About 3 days by default. */
+        webhookRetryScheduleMs: z.array(z.number().int().min(0).max(7 * DAY)).min(1).max(30).default([...DEFAULT_RETRY_SCHEDULE_MS]),
+        webhookTimeoutMs: z.number().int().min(100).max(30_000).default(10_000),
+      })
+      .strict()
+      .default({ retentionDays: 365, webhookRetryScheduleMs: [...DEFAULT_RETRY_SCHEDULE_MS], webhookTimeoutMs: 10_000 }),
   })
   .strict();
 

@@ -7,7 +7,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { createTestSamlIdp, type TestSamlIdp } from "../../local/samlIdp";
 import { decodeRedirect } from "../../src/saml/redirectBinding";
 import { isSamlTraceCode } from "../../src/saml/spErrors";
-import { APP, form, pkcePair, seedGroupAndApp, snapshot, type TestGateway } from "../helpers";
+import { APP, expectOnlyTraceWritten, form, pkcePair, seedGroupAndApp, snapshot, type TestGateway } from "../helpers";
 
 export const IDP_BASE = "https://idp.example.test/saml";
 
@@ -89,11 +89,7 @@ export async function expectTracedFailure(t: TestGateway, res: Response, code: s
   expect(trace?.code).toBe(code);
   expect(isSamlTraceCode(code), `${code} is in the closed set`).toBe(true);
   expect(trace?.protocol).toBe("saml");
-  // Nothing but the trace row was written.
-  const after = await snapshot(t);
-  for (const [table, rows] of Object.entries(after)) {
-    if (table === "ssoTraces") expect(rows.length, table).toBe(before[table]!.length + 1);
-    else expect(rows, table).toEqual(before[table]);
-  }
+  // Nothing but the trace row (and its signin.failed event) was written.
+  expectOnlyTraceWritten(before, await snapshot(t));
   return { trace: trace!, html };
 }

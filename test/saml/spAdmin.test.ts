@@ -178,7 +178,7 @@ describe("scheduled refresh and certificate history", () => {
     expect(await t.mutation(internal.saml.cron.checkExpiry, { now: notAfter - 30 * 86_400_000 })).toBe(1);
     expect(await t.mutation(internal.saml.cron.checkExpiry, { now: notAfter - 29 * 86_400_000 })).toBe(0);
     const events = await t.run((ctx) => ctx.db.query("events").collect());
-    const ev = events.filter((e) => e.type === "saml.certificate.expiring");
+    const ev = events.filter((e) => e.type === "connection.certificate_expiring");
     expect(ev).toHaveLength(1);
     expect(ev[0]!.data.daysLeft).toBe(30);
   });
