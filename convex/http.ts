@@ -2,6 +2,7 @@
 import { httpRouter } from "convex/server";
 import { registerIssuerRoutes } from "./oauth/http";
 import { registerOidcRoutes } from "./oidc/http";
+import { registerPortalRoutes } from "./portal/http";
 import { registerSamlRoutes } from "./saml/http";
 import { registerScimRoutes } from "./scim/http";
 
@@ -11,5 +12,6 @@ registerIssuerRoutes(http);
 registerSamlRoutes(http);
 registerOidcRoutes(http);
 registerScimRoutes(http);
+registerPortalRoutes(http);
 
 export default http;

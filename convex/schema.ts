@@ -1,6 +1,7 @@
 import { defineSchema } from "convex/server";
 import { coreTables } from "./tables/core";
 import { oidcTables } from "./tables/oidc";
+import { portalTables } from "./tables/portal";
 import { samlTables } from "./tables/saml";
 import { scimTables } from "./tables/scim";
 
@@ -9,4 +10,5 @@ export default defineSchema({
   ...samlTables,
   ...oidcTables,
   ...scimTables,
+  ...portalTables,
 });

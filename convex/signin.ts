@@ -8,6 +8,7 @@ import { rolesFromRules } from "../src/session/roles";
 import { randomToken, sha256b64url } from "./lib/crypto";
 import { gatewayOptions, siteUrl } from "./lib/env";
 import { findScimLinkedUser } from "./scim/link";
+import { completePortalTest } from "./portal/testSignIn";
 
 export const profileValidator = v.object({
   subject: v.string(),
@@ -53,7 +54,7 @@ export interface CompleteSignInArgs {
 export async function completeSignIn(
   ctx: MutationCtx,
   args: CompleteSignInArgs,
-): Promise<{ redirectTo: string; userId: Id<"users">; sessionId: Id<"sessions"> }> {
+): Promise<{ redirectTo: string; userId?: Id<"users">; sessionId?: Id<"sessions"> }> {
   const now = Date.now();
   const options = gatewayOptions();
   const request = await ctx.db.get(args.authRequestId);
@@ -70,12 +71,18 @@ export async function completeSignIn(
     if (request.connectionId && request.connectionId !== connection._id) {
       throw signInError("connection_mismatch", "the request was started for another connection");
     }
-    if (connection.status !== "active") throw signInError("connection_disabled", "the connection is disabled");
+    // A connection set up in the portal stays "pending" until activated: only its test sign-in passes.
+    const usable = connection.status === "active" || (connection.status === "pending" && request.portalTestId !== undefined);
+    if (!usable) throw signInError("connection_disabled", "the connection is disabled");
   } else if (args.authMethod !== "dev") {
     throw signInError("connection_mismatch", "a connection is required");
   }
   const subject = args.profile.subject.trim();
   if (!subject) throw signInError("invalid_profile", "the identity has no subject");
+  // A portal test sign-in ends here: the result is recorded, no user or session is created.
+  if (request.portalTestId && connection) return completePortalTest(ctx, request, connection, { ...args.profile, subject });
+  const appId = request.appId;
+  if (!appId) throw signInError("request_not_found", "the sign-in request names no application");
 
   const group = (await ctx.db.get(request.groupId))!;
   const email = args.profile.email?.trim() || undefined;
@@ -169,7 +176,7 @@ export async function completeSignIn(
   const sessionId = await ctx.db.insert("sessions", {
     userId,
     groupId: group._id,
-    appId: request.appId,
+    appId,
     connectionId: connection?._id,
     authMethod: args.authMethod,
     createdAt: now,
@@ -180,7 +187,7 @@ export async function completeSignIn(
   await ctx.db.insert("authCodes", {
     hash: await sha256b64url(code),
     sessionId,
-    appId: request.appId,
+    appId,
     redirectUri: request.redirectUri,
     codeChallenge: request.codeChallenge,
     expiresAt: now + options.authCode.ttlMs,

@@ -33,6 +33,8 @@ export interface LocalGateway {
   adminKey: string;
   scim: Array<{ baseUrl: string; token: string }>;
   buttons: DemoButton[];
+  /** A fresh single-use setup-portal link for the first group (a new one at every start). */
+  setupLink?: string;
   close(): Promise<void>;
 }
 
@@ -120,6 +122,11 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     buttons.push(...(plugin.buttons ?? []));
     scim.push(...(plugin.scim ?? []));
   }
+
+  const firstGroup = config.groups[0]?.slug;
+  const setupLink = firstGroup
+    ? ((await engine.mutation(makeFunctionReference<"mutation">("portal/links:create"), { group: firstGroup, createdBy: "npm start" })) as { url: string }).url
+    : undefined;
 
   let dirty = false;
   let saving: Promise<void> | null = null;
@@ -209,6 +216,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       `  JWKS               ${url}/.well-known/jwks.json`,
       `  Authorize          ${url}/sso/authorize?client_id=${demoClientId}&group=demo&...`,
       ...plugins.flatMap((p) => p.banner ?? []),
+      ...(setupLink ? [`  Setup portal       ${setupLink}  (single use, for group ${firstGroup}; the IT admin's view)`] : []),
       ``,
       `Try:`,
       `  curl -s ${url}/.well-known/openid-configuration`,
@@ -228,6 +236,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     adminKey,
     scim,
     buttons,
+    setupLink,
     async close() {
       if (closed) return;
       closed = true;

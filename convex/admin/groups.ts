@@ -28,9 +28,18 @@ async function setDomains(ctx: MutationCtx, groupId: Id<"groups">, domains: stri
     const claimed = await ctx.db.query("domains").withIndex("by_domain", (q) => q.eq("domain", d)).first();
     if (claimed && claimed.groupId !== groupId) throw adminError("domains", `"${d}" already belongs to another group`);
   }
+  // The operator's list is authoritative and vouched for (verified). Domains the IT admin claims in the setup
+  // portal (they carry a verificationToken) are kept: their proof is DNS, not this list.
+  const wanted = normaliseDomains(domains);
   const existing = await ctx.db.query("domains").withIndex("by_group", (q) => q.eq("groupId", groupId)).collect();
-  for (const row of existing) await ctx.db.delete(row._id);
-  for (const domain of normaliseDomains(domains)) await ctx.db.insert("domains", { groupId, domain, verified: false });
+  for (const row of existing) {
+    if (wanted.includes(row.domain)) {
+      if (!row.verified) await ctx.db.patch(row._id, { verified: true });
+    } else if (!row.verificationToken) await ctx.db.delete(row._id);
+  }
+  for (const domain of wanted) {
+    if (!existing.some((row) => row.domain === domain)) await ctx.db.insert("domains", { groupId, domain, verified: true });
+  }
 }
 
 export const create = internalMutation({

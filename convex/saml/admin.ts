@@ -117,6 +117,7 @@ export const insertConnection = internalMutation({
     config: v.any(),
     roleRules: v.optional(roleRulesValidator),
     keys: v.array(keyValidator),
+    status: v.optional(v.literal("pending")),
   },
   returns: v.id("connections"),
   handler: async (ctx, a) => {
@@ -128,7 +129,7 @@ export const insertConnection = internalMutation({
       groupId: a.groupId,
       kind: "saml",
       name: a.name,
-      status: "active",
+      status: a.status ?? "active",
       config,
       roleRules: a.roleRules,
       createdAt: now,
@@ -189,6 +190,8 @@ export const createConnection = internalAction({
     idpEntityId: v.optional(v.string()),
     config: v.optional(v.any()),
     roleRules: v.optional(roleRulesValidator),
+    /** "pending": created from the setup portal, usable only by its test sign-in until activated. */
+    status: v.optional(v.literal("pending")),
   },
   returns: v.id("connections"),
   handler: async (ctx, a): Promise<Id<"connections">> => {
@@ -211,6 +214,7 @@ export const createConnection = internalAction({
       config,
       roleRules: a.roleRules,
       keys,
+      ...(a.status ? { status: a.status } : {}),
     });
   },
 });
