@@ -24,7 +24,7 @@ label{display:block;font-weight:600;margin:.75rem 0 .25rem}
 input[type=text],input[type=url],input[type=password],select,textarea{width:100%;font:inherit;padding:.45rem .6rem;border:1px solid #8c959f;border-radius:6px;background:#fff}
 textarea{min-height:6rem;font-family:ui-monospace,Menlo,monospace;font-size:.85rem}
 .hint{color:#59636e;font-size:.9rem;margin:.25rem 0 0}
-button,.button{display:inline-block;font:inherit;font-weight:600;padding:.45rem 1rem;border-radius:6px;border:1px solid #1f883d;background:#1f883d;color:#fff;cursor:pointer;text-decoration:none}
+button,.button{display:inline-block;white-space:nowrap;font:inherit;font-weight:600;padding:.45rem 1rem;border-radius:6px;border:1px solid #1f883d;background:#1f883d;color:#fff;cursor:pointer;text-decoration:none}
 button.secondary,.button.secondary{background:#f6f8fa;color:#24292f;border-color:#8c959f}
 button.danger{background:#fff;color:#b3261e;border-color:#b3261e}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:1rem;align-items:center}
@@ -34,14 +34,14 @@ form.inline{display:inline}
 .notice{border-left:4px solid #0969da;background:#ddf4ff;padding:.75rem 1rem;border-radius:6px;margin:0 0 1rem}
 .notice.ok{border-color:#1f883d;background:#dafbe1}
 .notice.bad{border-color:#b3261e;background:#ffebe9}
-.badge{display:inline-block;font-size:.8rem;font-weight:600;padding:.05rem .5rem;border-radius:1rem;border:1px solid currentColor}
+.badge{display:inline-block;white-space:nowrap;vertical-align:middle;font-size:.8rem;font-weight:600;padding:.05rem .5rem;border-radius:1rem;border:1px solid currentColor}
 .badge.active,.badge.verified{color:#1a7f37}.badge.pending,.badge.unverified{color:#9a6700}.badge.disabled{color:#59636e}
 .copy{display:flex;gap:.5rem;align-items:stretch;margin:.25rem 0 .5rem}
 .copy input{font-family:ui-monospace,Menlo,monospace;font-size:.85rem;min-width:0;flex:1}
 .copy button{flex:none;padding:.3rem .75rem}
 ol.steps li{margin:.5rem 0}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top;overflow-wrap:anywhere}
+th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top;overflow-wrap:break-word}
 .scroll{overflow-x:auto}
 code,pre{font-family:ui-monospace,Menlo,monospace;font-size:.85rem;overflow-wrap:anywhere}
 pre{white-space:pre-wrap;background:#f6f8fa;padding:.5rem;border-radius:6px}
@@ -49,6 +49,8 @@ pre{white-space:pre-wrap;background:#f6f8fa;padding:.5rem;border-radius:6px}
 fieldset{border:1px solid #d0d7de;border-radius:6px;margin:1rem 0;padding:.5rem 1rem 1rem}
 legend{font-weight:600;padding:0 .25rem}
 .center{max-width:32rem;margin:3rem auto}
+.card>:first-child{margin-top:0}
+.card>:last-child{margin-bottom:0}
 .plain{list-style:none;padding:0}
 .plain button{width:100%;text-align:left}
 `;

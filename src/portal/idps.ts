@@ -4,7 +4,7 @@ import { PRESET_MAPS, type PresetName } from "../saml/attributes";
 import { PRESET_CLAIMS } from "../oidc/claims";
 import type { Preset as OidcPreset } from "../oidc/config";
 
-export type IdpId = "okta" | "entra" | "google" | "adfs" | "onelogin" | "jumpcloud" | "pingfederate" | "saml" | "oidc";
+export type IdpId = "okta" | "entra" | "entra-oidc" | "google" | "adfs" | "onelogin" | "jumpcloud" | "pingfederate" | "saml" | "oidc";
 
 /** Placeholders a step may name; the page replaces them by copyable values. */
 export type StepValue = "acsUrl" | "entityId" | "metadataUrl" | "redirectUri";
@@ -39,6 +39,16 @@ export const IDP_GUIDES: readonly IdpGuide[] = Object.freeze([
       "Attributes & Claims: keep the defaults; add a group claim (Security groups) if roles should follow groups.",
       "Users and groups: assign who may sign in.",
       "Copy “App Federation Metadata Url” from SAML Certificates into the form below.",
+    ],
+  },
+  {
+    id: "entra-oidc", label: "Microsoft Entra ID (OpenID Connect)", kind: "oidc", oidcPreset: "entra",
+    steps: [
+      "In the Entra admin center open App registrations → New registration; supported account types: this organizational directory only.",
+      "Redirect URI: platform Web, {redirectUri}",
+      "Certificates & secrets → New client secret; copy its Value (shown once).",
+      "Token configuration → Add groups claim (Security groups) if roles should follow groups.",
+      "Issuer URL: https://login.microsoftonline.com/<Directory (tenant) ID>/v2.0 — copy it, the Application (client) ID and the secret into the form below.",
     ],
   },
   {

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { startLocalGateway, type LocalGateway } from "../../local/gateway";
+import { PORTAL_CLIENT } from "../../local/oidcIdp";
 import { haveChromium, launchChromium } from "./browser";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -154,6 +155,59 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     await app.waitForSelector("#session:not([hidden])");
     expect(await app.textContent("#who")).toContain("grace@demo.example");
     expect(await app.textContent("#method")).toBe("saml");
+    await app.close();
+  }, 90_000);
+
+  test("Entra-shaped OIDC against the built-in OP: field errors, test sign-in, activate, sign in from the app", async () => {
+    await page.goto(`${gw.url}/portal/sso`);
+    await page.getByRole("button", { name: "Microsoft Entra ID (OpenID Connect)" }).click();
+    await page.waitForURL(/\/portal\/sso\/c\/[^/?]+$/);
+    const connectionId = page.url().split("/").pop()!;
+    expect(await page.inputValue("#redirect-uri")).toBe(`${gw.url}/sso/oidc/${connectionId}/callback`);
+    await look(page, "14-oidc-instructions");
+
+    await page.getByRole("button", { name: "Save provider settings" }).click();
+    expect(await page.textContent("#issuer-error")).toContain("Issuer URL is required");
+    expect(await page.textContent("#clientSecret-error")).toContain("Client secret is required");
+    await page.fill("#issuer", "ftp://issuer.example.test"); // a URL the browser accepts, the OIDC config refuses
+    await page.fill("#clientId", PORTAL_CLIENT.clientId);
+    await page.fill("#clientSecret", PORTAL_CLIENT.clientSecret);
+    await page.getByRole("button", { name: "Save provider settings" }).click();
+    expect(await page.textContent("#issuer-error")).toMatch(/^Issuer URL: /);
+    await look(page, "15-oidc-field-error");
+
+    await page.fill("#issuer", `${gw.url}/_idp/oidc`);
+    await page.fill("#clientSecret", PORTAL_CLIENT.clientSecret);
+    await page.getByRole("button", { name: "Save provider settings" }).click();
+    await page.waitForURL(/saved=1/);
+
+    const [popup] = await Promise.all([context.waitForEvent("page"), page.getByRole("button", { name: /Test sign-in/ }).click()]);
+    await popup.waitForSelector("input[name=email]");
+    await popup.fill("input[name=email]", "katherine@demo.example");
+    await popup.fill("input[name=name]", "Katherine Johnson");
+    await popup.click("#sign-in");
+    await popup.waitForURL(/\/portal\/sso\/test\//);
+    expect(await popup.textContent("#test-result")).toContain("katherine@demo.example");
+    await look(popup, "16-oidc-test-result");
+    await popup.close();
+
+    await page.getByRole("link", { name: "Refresh" }).click();
+    await page.getByRole("button", { name: "Activate" }).click();
+    await page.waitForURL(/activated=1/);
+
+    gw.buttons.push({ label: "Sign in with Entra (portal)", authorizeQuery: { connection: connectionId } });
+    const app = await context.newPage();
+    await app.goto(`${gw.url}/demo`);
+    await app.getByRole("button", { name: "Sign in with Entra (portal)" }).click();
+    // The OP still has the test sign-in's session, so it may answer without asking again.
+    await app.waitForSelector("#session:not([hidden]), input[name=email]");
+    if (await app.locator("input[name=email]").count()) {
+      await app.fill("input[name=email]", "katherine@demo.example");
+      await app.click("#sign-in");
+    }
+    await app.waitForSelector("#session:not([hidden])");
+    expect(await app.textContent("#who")).toContain("katherine@demo.example");
+    expect(await app.textContent("#method")).toBe("oidc");
     await app.close();
   }, 90_000);
 
