@@ -39,7 +39,8 @@ form.inline{display:inline}
 .copy{display:flex;gap:.5rem;align-items:stretch;margin:.25rem 0 .5rem}
 .copy input{font-family:ui-monospace,Menlo,monospace;font-size:.85rem;min-width:0;flex:1}
 .copy button{flex:none;padding:.3rem .75rem}
-ol.steps li{margin:.5rem 0}
+ol.steps li{margin:.5rem 0;overflow-wrap:anywhere}
+main{overflow-wrap:break-word}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top;overflow-wrap:break-word}
 .scroll{overflow-x:auto}

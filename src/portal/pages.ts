@@ -249,7 +249,7 @@ export function testResultHtml(r: TestResult): string {
   const attrs = Object.entries(r.asserted.attributes ?? {})
     .map(([k, v]) => `<tr><th scope="row"><code>${e(k)}</code></th><td>${e(Array.isArray(v) ? v.join(", ") : typeof v === "string" ? v : JSON.stringify(v))}</td></tr>`)
     .join("");
-  return `<div class="notice ok" role="status"><strong>Test sign-in succeeded.</strong> No session was created; activate the connection to let people in.</div>
+  return `<div class="notice ok" role="status"><strong>Test sign-in succeeded.</strong> The test created no session and no user.</div>
 <div class="scroll"><table id="test-result"><tbody>
 <tr><th scope="row">Subject</th><td>${e(r.asserted.subject)}</td></tr>
 <tr><th scope="row">Email</th><td>${e(r.asserted.email ?? "—")}</td></tr>

@@ -156,7 +156,7 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     expect(await app.textContent("#who")).toContain("grace@demo.example");
     expect(await app.textContent("#method")).toBe("saml");
     await app.close();
-  }, 90_000);
+  }, 150_000);
 
   test("Entra-shaped OIDC against the built-in OP: field errors, test sign-in, activate, sign in from the app", async () => {
     await page.goto(`${gw.url}/portal/sso`);
@@ -209,7 +209,7 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     expect(await app.textContent("#who")).toContain("katherine@demo.example");
     expect(await app.textContent("#method")).toBe("oidc");
     await app.close();
-  }, 90_000);
+  }, 150_000);
 
   test("SCIM: create the directory, mint a token shown once, and provision with it", async () => {
     await page.getByRole("link", { name: "Provisioning (SCIM)" }).click();
