@@ -26,6 +26,7 @@ textarea{min-height:6rem;font-family:ui-monospace,Menlo,monospace;font-size:.85r
 .hint{color:#59636e;font-size:.9rem;margin:.25rem 0 0}
 button,.button{display:inline-block;white-space:nowrap;font:inherit;font-weight:600;padding:.45rem 1rem;border-radius:6px;border:1px solid #1f883d;background:#1f883d;color:#fff;cursor:pointer;text-decoration:none}
 button.secondary,.button.secondary{background:#f6f8fa;color:#24292f;border-color:#8c959f}
+button:disabled{background:#eaeef2;border-color:#d0d7de;color:#59636e;cursor:not-allowed}
 button.danger{background:#fff;color:#b3261e;border-color:#b3261e}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:1rem;align-items:center}
 form.inline{display:inline}

@@ -158,13 +158,37 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     await app.close();
   }, 150_000);
 
+  test("a failing test sign-in: the failure code, a sentence and the fix; activation stays refused", async () => {
+    // The Entra SAML preset identifies people by the objectidentifier claim, which the built-in IdP does not send.
+    await page.goto(`${gw.url}/portal/sso`);
+    await page.getByRole("button", { name: "Microsoft Entra ID", exact: true }).click();
+    await page.waitForURL(/\/portal\/sso\/c\/[^/?]+$/);
+    await page.fill("#metadataUrl", `${gw.url}/_idp/saml/metadata`);
+    await page.getByRole("button", { name: "Save metadata" }).click();
+    await page.waitForURL(/saved=1/);
+    const [popup] = await Promise.all([context.waitForEvent("page"), page.getByRole("button", { name: /Test sign-in/ }).click()]);
+    await popup.waitForSelector("#email");
+    await popup.click("#signin");
+    await popup.waitForLoadState("load");
+    await popup.close();
+    await page.getByRole("link", { name: "Refresh" }).click();
+    const shown = await page.textContent("#test");
+    expect(shown).toContain("Test failed");
+    expect(shown).toContain("subject_missing");
+    expect(shown).toContain("did not send the attribute we use to identify the person");
+    expect(await page.isDisabled("button:has-text('Activate')")).toBe(true);
+    await look(page, "09-saml-test-failed");
+    await page.getByRole("link", { name: "Sign-in failures" }).click();
+    expect(await page.textContent("main")).toContain("subject_missing");
+  }, 150_000);
+
   test("Entra-shaped OIDC against the built-in OP: field errors, test sign-in, activate, sign in from the app", async () => {
     await page.goto(`${gw.url}/portal/sso`);
     await page.getByRole("button", { name: "Microsoft Entra ID (OpenID Connect)" }).click();
     await page.waitForURL(/\/portal\/sso\/c\/[^/?]+$/);
     const connectionId = page.url().split("/").pop()!;
     expect(await page.inputValue("#redirect-uri")).toBe(`${gw.url}/sso/oidc/${connectionId}/callback`);
-    await look(page, "14-oidc-instructions");
+    await look(page, "15-oidc-instructions");
 
     await page.getByRole("button", { name: "Save provider settings" }).click();
     expect(await page.textContent("#issuer-error")).toContain("Issuer URL is required");
@@ -174,7 +198,7 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     await page.fill("#clientSecret", PORTAL_CLIENT.clientSecret);
     await page.getByRole("button", { name: "Save provider settings" }).click();
     expect(await page.textContent("#issuer-error")).toMatch(/^Issuer URL: /);
-    await look(page, "15-oidc-field-error");
+    await look(page, "16-oidc-field-error");
 
     await page.fill("#issuer", `${gw.url}/_idp/oidc`);
     await page.fill("#clientSecret", PORTAL_CLIENT.clientSecret);
@@ -188,7 +212,7 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     await popup.click("#sign-in");
     await popup.waitForURL(/\/portal\/sso\/test\//);
     expect(await popup.textContent("#test-result")).toContain("katherine@demo.example");
-    await look(popup, "16-oidc-test-result");
+    await look(popup, "17-oidc-test-result");
     await popup.close();
 
     await page.getByRole("link", { name: "Refresh" }).click();
@@ -214,11 +238,11 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
   test("SCIM: create the directory, mint a token shown once, and provision with it", async () => {
     await page.getByRole("link", { name: "Provisioning (SCIM)" }).click();
     await page.waitForURL(/\/portal\/scim$/);
-    await look(page, "09-scim");
+    await look(page, "10-scim");
     await page.getByRole("button", { name: /Rotate: mint a new token|Mint a token/ }).click();
     const token = await page.inputValue("#new-token");
     expect(token).toMatch(/^scim_/);
-    await look(page, "10-scim-token");
+    await look(page, "11-scim-token");
     const baseUrl = await page.locator("input[id^=base-]").first().inputValue();
     const res = await fetch(`${baseUrl}/Users?count=1`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
@@ -242,16 +266,16 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     expect(name).toBe("_convex-sso-challenge.grace-labs.example");
     await page.getByRole("button", { name: "Verify grace-labs.example" }).click();
     expect(await page.textContent("#domain-error")).toContain("not verified yet");
-    await look(page, "11-domains-unverified");
+    await look(page, "12-domains-unverified");
     txt.set(name, [value]);
     await page.getByRole("button", { name: "Verify grace-labs.example" }).click();
     expect(await page.textContent("[role=status]")).toContain("grace-labs.example is verified");
-    await look(page, "12-domains-verified");
+    await look(page, "13-domains-verified");
   }, 60_000);
 
   test("Sign-in failures and forms without their CSRF token", async () => {
     await page.getByRole("link", { name: "Sign-in failures" }).click();
-    await look(page, "13-failures");
+    await look(page, "14-failures");
     // The page's CSP forbids script fetches (connect-src 'none'); the context's request API carries the cookie.
     const before = await page.textContent("main");
     const res = await context.request.post(`${gw.url}/portal/domains`, { form: { domain: "evil.example" } });
