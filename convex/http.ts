@@ -3,6 +3,7 @@ import { httpRouter } from "convex/server";
 import { registerEventRoutes } from "./events/http";
 import { registerIssuerRoutes } from "./oauth/http";
 import { registerOidcRoutes } from "./oidc/http";
+import { registerPortalRoutes } from "./portal/http";
 import { registerSamlRoutes } from "./saml/http";
 import { registerScimRoutes } from "./scim/http";
 
@@ -13,5 +14,6 @@ registerSamlRoutes(http);
 registerOidcRoutes(http);
 registerScimRoutes(http);
 registerEventRoutes(http);
+registerPortalRoutes(http);
 
 export default http;

@@ -2,6 +2,7 @@ import { defineSchema } from "convex/server";
 import { coreTables } from "./tables/core";
 import { eventsTables } from "./tables/events";
 import { oidcTables } from "./tables/oidc";
+import { portalTables } from "./tables/portal";
 import { samlTables } from "./tables/saml";
 import { scimTables } from "./tables/scim";
 
@@ -11,4 +12,5 @@ export default defineSchema({
   ...oidcTables,
   ...scimTables,
   ...eventsTables,
+  ...portalTables,
 });

@@ -11,6 +11,7 @@ import { findScimLinkedUser, membersByEmail } from "./scim/link";
 import { isTrustedEmail, linkingPolicy } from "../src/session/linking";
 import { verifiedDomainsOf } from "./lib/lookups";
 import { recordEvent } from "./events/record";
+import { completePortalTest } from "./portal/testSignIn";
 
 export const profileValidator = v.object({
   subject: v.string(),
@@ -60,7 +61,7 @@ export interface CompleteSignInArgs {
 export async function completeSignIn(
   ctx: MutationCtx,
   args: CompleteSignInArgs,
-): Promise<{ redirectTo: string; userId: Id<"users">; sessionId: Id<"sessions"> }> {
+): Promise<{ redirectTo: string; userId?: Id<"users">; sessionId?: Id<"sessions"> }> {
   const now = Date.now();
   const options = gatewayOptions();
   const request = await ctx.db.get(args.authRequestId);
@@ -77,12 +78,18 @@ export async function completeSignIn(
     if (request.connectionId && request.connectionId !== connection._id) {
       throw signInError("connection_mismatch", "the request was started for another connection");
     }
-    if (connection.status !== "active") throw signInError("connection_disabled", "the connection is disabled");
+    // A connection set up in the portal stays "pending" until activated: only its test sign-in passes.
+    const usable = connection.status === "active" || (connection.status === "pending" && request.portalTestId !== undefined);
+    if (!usable) throw signInError("connection_disabled", "the connection is disabled");
   } else if (args.authMethod !== "dev") {
     throw signInError("connection_mismatch", "a connection is required");
   }
   const subject = args.profile.subject.trim();
   if (!subject) throw signInError("invalid_profile", "the identity has no subject");
+  // A portal test sign-in ends here: the result is recorded, no user or session is created.
+  if (request.portalTestId && connection) return completePortalTest(ctx, request, connection, { ...args.profile, subject });
+  const appId = request.appId;
+  if (!appId) throw signInError("request_not_found", "the sign-in request names no application");
 
   const group = (await ctx.db.get(request.groupId))!;
   const email = args.profile.email?.trim() || undefined;
@@ -173,7 +180,7 @@ export async function completeSignIn(
   const sessionId = await ctx.db.insert("sessions", {
     userId,
     groupId: group._id,
-    appId: request.appId,
+    appId,
     connectionId: connection?._id,
     authMethod: args.authMethod,
     createdAt: now,
@@ -184,7 +191,7 @@ export async function completeSignIn(
   await ctx.db.insert("authCodes", {
     hash: await sha256b64url(code),
     sessionId,
-    appId: request.appId,
+    appId,
     redirectUri: request.redirectUri,
     codeChallenge: request.codeChallenge,
     expiresAt: now + options.authCode.ttlMs,

@@ -66,6 +66,8 @@ export interface LocalGateway {
   adminKey: string;
   scim: Array<{ baseUrl: string; token: string }>;
   buttons: DemoButton[];
+  /** A fresh single-use setup-portal link for the first group (a new one at every start). */
+  setupLink?: string;
   close(): Promise<void>;
 }
 
@@ -167,6 +169,11 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     scim.push(...(plugin.scim ?? []));
   }
 
+  const firstGroup = config.groups[0]?.slug;
+  const setupLink = firstGroup
+    ? ((await engine.mutation(makeFunctionReference<"mutation">("portal/links:create"), { group: firstGroup, createdBy: "npm start" })) as { url: string }).url
+    : undefined;
+
 
   const groupsForDevPage = config.groups.map((g) => ({ slug: g.slug, name: g.name }));
   const demoClientId = config.apps[0]?.clientId ?? "demo-app";
@@ -245,6 +252,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       `  JWKS               ${url}/.well-known/jwks.json`,
       `  Authorize          ${url}/sso/authorize?client_id=${demoClientId}&group=demo&...`,
       ...plugins.flatMap((p) => p.banner ?? []),
+      ...(setupLink ? [`  Setup portal       ${setupLink}  (single use, for group ${firstGroup}; the IT admin's view)`] : []),
       ``,
       `Try:`,
       `  curl -s ${url}/.well-known/openid-configuration`,
@@ -265,6 +273,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     adminKey,
     scim,
     buttons,
+    setupLink,
     async close() {
       if (closed) return;
       closed = true;

@@ -41,6 +41,11 @@ export interface TestOidcClient {
   jwks?: { keys: Array<Record<string, unknown>> };
   /** Alternative to `jwks`: fetched by the OP (must be reachable from this process). */
   jwks_uri?: string;
+  /**
+   * Local testing only: accept any redirect URI matching this pattern instead of the exact `redirect_uris`
+   * (the setup portal's client, whose connections and so redirect URIs are created later).
+   */
+  redirect_uri_pattern?: RegExp;
 }
 
 export interface TestOidcProvider {
@@ -150,6 +155,17 @@ export async function startTestOidcProvider(opts: {
     },
   });
 
+  const patterns = new Map(opts.clients.filter((c) => c.redirect_uri_pattern).map((c) => [c.client_id, c.redirect_uri_pattern!]));
+  if (patterns.size) {
+    // oidc-provider builds one Client class per provider instance; this changes only this test OP.
+    const proto = (provider as unknown as { Client: { prototype: { clientId: string; redirectUriAllowed(v: string): boolean } } }).Client.prototype;
+    const exact = proto.redirectUriAllowed;
+    proto.redirectUriAllowed = function (value: string) {
+      const pattern = patterns.get(this.clientId);
+      return pattern ? pattern.test(value) : exact.call(this, value);
+    };
+  }
+
   const groups = opts.groups ?? DEFAULT_GROUPS;
   const callback = provider.callback();
 
@@ -252,6 +268,9 @@ interface LocalOidcEntry {
   label?: string;
 }
 
+/** A fixed client of the built-in OP for connections made in the setup portal (local testing only, not a secret). */
+export const PORTAL_CLIENT = { clientId: "portal-setup", clientSecret: "portal-setup-local-secret" };
+
 export const oidcLocalPlugin: LocalPluginFactory = async ({ engine, config, baseUrl }) => {
   const entries = (config.oidc ?? []) as unknown as LocalOidcEntry[];
   if (!entries.length) return null;
@@ -293,12 +312,25 @@ export const oidcLocalPlugin: LocalPluginFactory = async ({ engine, config, base
     }
     const idp = await startTestOidcProvider({
       issuer,
-      clients: [{ client_id: clientId, ...(secret ? { client_secret: secret } : {}), redirect_uris: [saved.redirectUri], token_endpoint_auth_method: method, ...(jwks ? { jwks } : {}) }],
+      clients: [
+        { client_id: clientId, ...(secret ? { client_secret: secret } : {}), redirect_uris: [saved.redirectUri], token_endpoint_auth_method: method, ...(jwks ? { jwks } : {}) },
+        // For connections an IT admin sets up in the setup portal against this OP (any /sso/oidc/*/callback here).
+        ...(i === 0
+          ? [{
+              client_id: PORTAL_CLIENT.clientId,
+              client_secret: PORTAL_CLIENT.clientSecret,
+              redirect_uris: [`${baseUrl}/sso/oidc/portal/callback`],
+              token_endpoint_auth_method: "client_secret_basic" as const,
+              redirect_uri_pattern: new RegExp(`^${baseUrl.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/sso/oidc/[A-Za-z0-9]+/callback$`),
+            }]
+          : []),
+      ],
       ...(entry.groups ? { groups: entry.groups } : {}),
     });
     idps.push(idp);
     buttons.push({ label: entry.label ?? (i === 0 ? "Sign in with OIDC" : `Sign in with OIDC (${name})`), authorizeQuery: { connection: saved.connectionId } });
     banner.push(`  OIDC test IdP      ${issuer}  (any email; connection ${saved.connectionId}, group ${entry.group})`);
+    if (i === 0) banner.push(`                     for the setup portal: client ID ${PORTAL_CLIENT.clientId}, secret ${PORTAL_CLIENT.clientSecret}`);
   }
   return {
     prefix: "/_idp/oidc",

@@ -29,10 +29,12 @@ async function setDomains(ctx: MutationCtx, groupId: Id<"groups">, domains: stri
     const claimed = await ctx.db.query("domains").withIndex("by_domain", (q) => q.eq("domain", d)).first();
     if (claimed && claimed.groupId !== groupId) throw adminError("domains", `"${d}" already belongs to another group`);
   }
-  // A domain the group keeps keeps its verification; a new one starts unverified; a dropped one is deleted.
+  // A domain the group keeps keeps its verification; a new one starts unverified (verify it with
+  // setDomainVerified or DNS in the setup portal); a dropped one is deleted, except one the IT admin claimed in
+  // the setup portal (it carries a verificationToken: its proof is DNS, not this list).
   const wanted = new Set(normaliseDomains(domains));
   const existing = await ctx.db.query("domains").withIndex("by_group", (q) => q.eq("groupId", groupId)).collect();
-  for (const row of existing) if (!wanted.has(row.domain)) await ctx.db.delete(row._id);
+  for (const row of existing) if (!wanted.has(row.domain) && !row.verificationToken) await ctx.db.delete(row._id);
   const kept = new Set(existing.map((r) => r.domain));
   for (const domain of wanted) if (!kept.has(domain)) await ctx.db.insert("domains", { groupId, domain, verified: false });
 }

@@ -58,3 +58,11 @@ export function encryptionKey(): string {
   if (isLocalGateway()) return LOCAL_DEV_ENCRYPTION_KEY;
   throw new Error("GATEWAY_ENCRYPTION_KEY is not set (32 random bytes, base64url; `npm run keys` prints one)");
 }
+
+/**
+ * GATEWAY_DOH_URL: the DNS-over-HTTPS resolver (JSON API, application/dns-json) the portal asks for TXT records
+ * when verifying a domain. Default: Cloudflare's public resolver.
+ */
+export function dohResolverUrl(): string {
+  return process.env.GATEWAY_DOH_URL ?? "https://cloudflare-dns.com/dns-query";
+}

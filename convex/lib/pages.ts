@@ -1,8 +1,7 @@
 // User-facing HTML: short, self-contained, and never echoing input that was not escaped.
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { escapeHtml } from "../../src/shared/html";
+export { escapeHtml };
 
 const SECURITY_HEADERS = {
   "content-type": "text/html; charset=utf-8",

@@ -20,6 +20,8 @@ const connectionArgs = {
   config: v.any(),
   roleRules,
   connectionId: v.optional(v.id("connections")),
+  /** "pending": created from the setup portal, usable only by its test sign-in until activated. */
+  status: v.optional(v.literal("pending")),
 };
 
 /** Input → stored form. Throws ConvexError({ kind: "ConfigError", path, message }). */
@@ -74,7 +76,7 @@ export const insertConnection = internalMutation({
       groupId: args.groupId,
       kind: "oidc",
       name: args.name,
-      status: "active",
+      status: args.status ?? "active",
       config: args.config,
       ...(args.roleRules ? { roleRules: args.roleRules } : {}),
       createdAt: now,
@@ -108,6 +110,7 @@ export const saveConnection = internalAction({
       config,
       ...(args.roleRules ? { roleRules: args.roleRules } : {}),
       ...(args.connectionId ? { connectionId: args.connectionId } : {}),
+      ...(args.status ? { status: args.status } : {}),
     });
     const base = `${siteUrl()}/sso/oidc/${connectionId}`;
     return {

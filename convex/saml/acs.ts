@@ -13,7 +13,8 @@ export const load = internalQuery({
   handler: async (ctx, { connectionId, relayState, inResponseTo }) => {
     const connection = await samlConnectionById(ctx, connectionId);
     if (!connection) return { ok: false as const, code: "connection_unknown" };
-    if (connection.status !== "active") {
+    // "pending" (portal set-up) passes: completeSignIn lets only its test sign-in through.
+    if (connection.status === "disabled") {
       return { ok: false as const, code: "connection_disabled", connectionId: connection._id, groupId: connection.groupId };
     }
     const cfg = configOf(connection);
@@ -65,7 +66,7 @@ export const finish = internalMutation({
     const now = Date.now();
     const connection = await ctx.db.get(connectionId);
     if (!connection || connection.kind !== "saml") throw samlFail("connection_unknown", "connection vanished");
-    if (connection.status !== "active") throw samlFail("connection_disabled", "the connection is disabled");
+    if (connection.status === "disabled") throw samlFail("connection_disabled", "the connection is disabled");
     const cfg = configOf(connection);
 
     // 1. Replay cache: an assertion ID is consumed once, remembered until the validator would refuse it anyway
@@ -127,6 +128,7 @@ export const finish = internalMutation({
       authMethod: "saml",
       profile,
     });
+    if (!sessionId) return { redirectTo }; // a portal test sign-in: no session to log out of
     const session = await ctx.db.get(sessionId);
     await ctx.db.insert("samlSessions", {
       sessionId,

@@ -118,6 +118,7 @@ export const insertConnection = internalMutation({
     config: v.any(),
     roleRules: v.optional(roleRulesValidator),
     keys: v.array(keyValidator),
+    status: v.optional(v.literal("pending")),
   },
   returns: v.id("connections"),
   handler: async (ctx, a) => {
@@ -129,7 +130,7 @@ export const insertConnection = internalMutation({
       groupId: a.groupId,
       kind: "saml",
       name: a.name,
-      status: "active",
+      status: a.status ?? "active",
       config,
       roleRules: a.roleRules,
       createdAt: now,
@@ -194,6 +195,8 @@ export const createConnection = internalAction({
     idpEntityId: v.optional(v.string()),
     config: v.optional(v.any()),
     roleRules: v.optional(roleRulesValidator),
+    /** "pending": created from the setup portal, usable only by its test sign-in until activated. */
+    status: v.optional(v.literal("pending")),
   },
   returns: v.id("connections"),
   handler: async (ctx, a): Promise<Id<"connections">> => {
@@ -216,6 +219,7 @@ export const createConnection = internalAction({
       config,
       roleRules: a.roleRules,
       keys,
+      ...(a.status ? { status: a.status } : {}),
     });
   },
 });

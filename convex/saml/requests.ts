@@ -25,7 +25,8 @@ export const begin = internalMutation({
     const connection = await ctx.db.get(connectionId);
     const authRequest = await ctx.db.get(authRequestId);
     if (!connection || connection.kind !== "saml") throw samlFail("connection_unknown", "not a SAML connection");
-    if (connection.status !== "active") throw samlFail("connection_disabled", "the connection is disabled");
+    // Only /sso/authorize (active connections) and the portal test sign-in (pending ones) get here.
+    if (connection.status === "disabled") throw samlFail("connection_disabled", "the connection is disabled");
     if (!authRequest || authRequest.connectionId !== connectionId || authRequest.usedAt !== undefined) {
       throw samlFail("request_used", "the auth request is missing, used or for another connection");
     }

@@ -87,7 +87,9 @@ export const begin = internalMutation({
         if (!group) return redirectError("invalid_request", "unknown group");
       } else if (a.loginHint) {
         const domain = a.loginHint.split("@").pop()!.trim().toLowerCase();
-        const claimed = await ctx.db.query("domains").withIndex("by_domain", (q) => q.eq("domain", domain)).first();
+        // Only a verified domain (operator-declared, or proven over DNS in the setup portal) routes a sign-in.
+        const claims = await ctx.db.query("domains").withIndex("by_domain", (q) => q.eq("domain", domain)).take(20);
+        const claimed = claims.find((d) => d.verified);
         group = claimed ? await ctx.db.get(claimed.groupId) : null;
         if (!group) return redirectError("invalid_request", "no single sign-on is set up for this email domain");
       } else {

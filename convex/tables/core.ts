@@ -47,6 +47,9 @@ export const coreTables = {
     groupId: v.id("groups"),
     domain: v.string(), // lower-case, no leading "@"
     verified: v.boolean(),
+    /** The value of the TXT record the portal asks the IT admin to publish (convex/portal/domains.ts). */
+    verificationToken: v.optional(v.string()),
+    verifiedAt: v.optional(v.number()),
   })
     .index("by_domain", ["domain"])
     .index("by_group", ["groupId"]),
@@ -64,7 +67,8 @@ export const coreTables = {
     groupId: v.id("groups"),
     kind: v.union(v.literal("saml"), v.literal("oidc")),
     name: v.string(),
-    status: v.union(v.literal("active"), v.literal("disabled")),
+    /** "pending": set up from the portal, usable only by a portal test sign-in until activated. */
+    status: v.union(v.literal("active"), v.literal("disabled"), v.literal("pending")),
     config: v.any(),
     /** value → role rules applied to the IdP's groups / roles. */
     roleRules: v.optional(v.array(v.object({ value: v.string(), role: v.string() }))),
@@ -115,7 +119,9 @@ export const coreTables = {
 
   /** A pending sign-in started at /sso/authorize: what the app asked for, while the user is at the IdP. */
   authRequests: defineTable({
-    appId: v.id("apps"),
+    /** Absent only for a portal test sign-in, which ends on the portal's result page, not in an app. */
+    appId: v.optional(v.id("apps")),
+    portalTestId: v.optional(v.id("portalTests")),
     redirectUri: v.string(),
     state: v.optional(v.string()),
     codeChallenge: v.string(),
@@ -208,5 +214,7 @@ export const coreTables = {
     at: v.number(),
   })
     .index("by_ref", ["ref"])
-    .index("by_at", ["at"]),
+    .index("by_at", ["at"])
+    .index("by_connectionId_and_at", ["connectionId", "at"])
+    .index("by_groupId_and_at", ["groupId", "at"]),
 };

@@ -37,8 +37,28 @@ export const publicEvents = {
   "connection.certificate_expiring": z
     .object({ connectionId: id, sha256: z.string(), notAfter: z.number(), daysLeft: z.number().int() })
     .strict(),
-  "domain.verified": z.object({ domain: z.string() }).strict(),
+  "domain.verified": z.object({ domain: z.string(), method: z.enum(["admin", "dns"]).optional() }).strict(),
 } as const;
+
+/** Setup-portal audit (docs/portal.md): each names the portal session or link it came from; fields vary by action. */
+const portalAudit = z.object({ portalSessionId: id.optional(), linkId: id.optional() }).catchall(z.unknown());
+const PORTAL_ACTIONS = [
+  "portal.link.created",
+  "portal.link.revoked",
+  "portal.session.opened",
+  "portal.session.closed",
+  "portal.connection.created",
+  "portal.connection.configured",
+  "portal.connection.test_started",
+  "portal.connection.tested",
+  "portal.connection.activated",
+  "portal.domain.added",
+  "portal.domain.verified",
+  "portal.scim.directory_created",
+  "portal.scim.token_minted",
+  "portal.scim.token_revoked",
+] as const;
+const portalEvents = Object.fromEntries(PORTAL_ACTIONS.map((t) => [t, portalAudit])) as Record<(typeof PORTAL_ACTIONS)[number], typeof portalAudit>;
 
 /** Operational events: recorded in the audit log and delivered like the others, but not part of issue #12's list. */
 export const operationalEvents = {
@@ -50,6 +70,8 @@ export const operationalEvents = {
   "saml.slo.idp": z.object({ connectionId: id, revoked: z.number().int() }).strict(),
   "oidc.groups_not_delivered": z.object({ connectionId: id, subject: z.string() }).strict(),
   "webhook.endpoint_disabled": z.object({ endpointId: id, reason: z.string(), traceRef: z.string(), attempts: z.number().int() }).strict(),
+  "domain.unverified": z.object({ domain: z.string(), method: z.literal("admin") }).strict(),
+  ...portalEvents,
 } as const;
 
 export const eventCatalogue = { ...publicEvents, ...operationalEvents } as const;

@@ -76,7 +76,7 @@ describe("RFC 7662 introspection", () => {
 });
 
 describe("every way a session dies revokes it and stops refresh at once", () => {
-  async function withConnection(s: { sessionId: string }) {
+  async function withConnection(s: { sessionId?: string }) {
     return t.run(async (ctx) => {
       const now = Date.now();
       const connectionId = await ctx.db.insert("connections", { groupId, kind: "oidc", name: "IdP", status: "active", config: {}, createdAt: now, updatedAt: now });

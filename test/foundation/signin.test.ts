@@ -115,7 +115,7 @@ describe("complete-sign-in", () => {
     ["deactivated membership", "membership_inactive", async ({ conn, req }) => {
       const first = await complete({ authRequestId: await pending(conn), connectionId: conn, authMethod: "saml", profile: { subject: "a" } });
       await t.run(async (ctx) => {
-        const m = (await ctx.db.query("memberships").withIndex("by_group_and_user", (q) => q.eq("groupId", groupId).eq("userId", first.userId)).unique())!;
+        const m = (await ctx.db.query("memberships").withIndex("by_group_and_user", (q) => q.eq("groupId", groupId).eq("userId", first.userId!)).unique())!;
         await ctx.db.patch(m._id, { status: "inactive" });
       });
       return () => complete({ authRequestId: req, connectionId: conn, authMethod: "saml", profile: { subject: "a" } });
