@@ -4,7 +4,8 @@ import { convexTest } from "convex-test";
 import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import schema from "../convex/schema";
+import schema from "../src/component/schema";
+import { asComponent, register } from "../src/test";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -33,18 +34,27 @@ function loadOnce(href: string): () => Promise<unknown> {
   };
 }
 
-/** The modules map convex-test wants (what `import.meta.glob` gives it under vitest), plus local-only modules. */
-export function engineModules(): Record<string, () => Promise<unknown>> {
-  const convexDir = join(ROOT, "convex");
+function modulesOf(dir: string): Record<string, () => Promise<unknown>> {
   const modules: Record<string, () => Promise<unknown>> = {};
-  for (const file of listModules(convexDir)) modules[file] = loadOnce(pathToFileURL(file).href);
-  // Local-only modules, mounted as if they were in convex/ (never deployed).
-  modules[join(convexDir, "localDev.ts")] = loadOnce(pathToFileURL(join(ROOT, "local/convex/localDev.ts")).href);
+  for (const file of listModules(dir)) modules[file] = loadOnce(pathToFileURL(file).href);
   return modules;
 }
 
+/** The modules maps convex-test wants (what `import.meta.glob` gives it under vitest): the app and the component. */
+export function engineModules() {
+  const componentDir = join(ROOT, "src", "component");
+  const component = modulesOf(componentDir);
+  // Local-only modules, mounted as if they were in the component (never deployed).
+  component[join(componentDir, "localDev.ts")] = loadOnce(pathToFileURL(join(ROOT, "local/convex/localDev.ts")).href);
+  return { app: modulesOf(join(ROOT, "convex")), component };
+}
+
+/** The standalone app (convex/) with the gateway component registered; run/query/mutation act in the component. */
 export function createEngine() {
-  return convexTest(schema, engineModules());
+  const modules = engineModules();
+  const app = convexTest({ modules: modules.app });
+  register(app, "ssoGateway", modules.component);
+  return asComponent(app);
 }
 export type Engine = ReturnType<typeof createEngine>;
 

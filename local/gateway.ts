@@ -12,6 +12,7 @@ import { makeFunctionReference } from "convex/server";
 import { generatePrivateJwks } from "../src/session/tokens";
 import { loadLocalConfig, type LocalConfig } from "./config";
 import { demoAppPage, devSignInPage, type DemoButton } from "./demoApp";
+import { envFromProcess } from "../src/component/lib/env";
 import { createEngine, dumpState, restoreState, saveState, type Engine } from "./engine";
 import { localPlugins, type LocalPlugin } from "./plugins";
 import "./protocols";
@@ -173,7 +174,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
         const { fn, args } = JSON.parse(body?.toString("utf8") ?? "{}");
         // convex-test's generic runner: resolves query / mutation / action by the module's export.
         const run = (engine as unknown as { fun(f: { udfPath: string; componentPath: string }, a: unknown): Promise<unknown> }).fun;
-        const result = await run({ udfPath: String(fn), componentPath: "" }, args ?? {});
+        // Admin functions are the gateway component's: run them there, with the env the app side passes down.
+        const result = await run({ udfPath: String(fn), componentPath: "ssoGateway" }, { ...(args ?? {}), env: envFromProcess() });
         dirty = true;
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ result: result ?? null }));
       } catch (err) {

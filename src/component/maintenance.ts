@@ -1,7 +1,7 @@
 // Bounded clean-up of expired foundation rows (run by convex/crons.ts). Each call deletes at most `limit`
 // rows per table; spent refresh tokens are kept until their session ends so that reuse stays detectable.
 import { v } from "convex/values";
-import { internalMutation } from "./_generated/server";
+import { internalMutation } from "./lib/functions";
 
 export const sweep = internalMutation({
   args: { limit: v.optional(v.number()) },

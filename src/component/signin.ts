@@ -2,9 +2,9 @@
 // One transaction: consume the pending request, find or create user + identity + membership, create the
 // session and a single-use code, and hand back the redirect to the app.
 import { ConvexError, v } from "convex/values";
-import { internalMutation, type MutationCtx } from "./_generated/server";
+import { internalMutation, type MutationCtx } from "./lib/functions";
 import type { Doc, Id } from "./_generated/dataModel";
-import { rolesFromRules } from "../src/session/roles";
+import { rolesFromRules } from "../session/roles";
 import { randomToken, sha256b64url } from "./lib/crypto";
 import { gatewayOptions, siteUrl } from "./lib/env";
 import { findScimLinkedUser } from "./scim/link";

@@ -1,6 +1,6 @@
 // Failed-login traces: the user sees only `ref`; the admin reads code + detail here.
 import { v } from "convex/values";
-import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
+import { internalMutation, internalQuery, type MutationCtx } from "./lib/functions";
 import type { Id } from "./_generated/dataModel";
 import { randomToken } from "./lib/crypto";
 

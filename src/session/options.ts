@@ -6,6 +6,13 @@ import { z } from "zod";
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
 
+const roleSchema = z
+  .object({
+    label: z.string().min(1).max(100),
+    grants: z.array(z.string().min(1).max(100)).max(200).default([]),
+  })
+  .strict();
+
 export const gatewayOptionsSchema = z
   .object({
     jwt: z
@@ -34,6 +41,20 @@ export const gatewayOptionsSchema = z
       .object({ ttlMs: z.number().int().min(60_000).max(60 * 60_000).default(10 * 60_000) })
       .strict()
       .default({ ttlMs: 10 * 60_000 }),
+    signIn: z
+      .object({
+        /** Failed sign-ins (bad assertion, bad code) counted per hour before further attempts are refused. */
+        maxFailedAttemptsPerHour: z.number().int().min(1).max(10_000).default(10),
+      })
+      .strict()
+      .default({ maxFailedAttemptsPerHour: 10 }),
+    authorization: z
+      .object({
+        /** App-defined roles: role rules map IdP groups to these names; grants are resolved server-side. */
+        roles: z.record(z.string().regex(/^[A-Za-z][\w:.-]{0,63}$/, "role names are letters, digits, _ : . -"), roleSchema).default({}),
+      })
+      .strict()
+      .default({ roles: {} }),
   })
   .strict();
 
@@ -68,4 +89,11 @@ export function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** The grants of a set of roles, from `authorization.roles` (unknown roles grant nothing). */
+export function grantsOf(roles: Readonly<Record<string, { grants: readonly string[] }>>, names: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const name of names) for (const grant of roles[name]?.grants ?? []) out.add(grant);
+  return [...out].sort();
 }

@@ -3,8 +3,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "vitest";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
 import { startTestOidcProvider, type TestOidcClient, type TestOidcProvider } from "../../local/oidcIdp";
 import { APP, newGateway, pkcePair, seedGroupAndApp, snapshot, type TestGateway } from "../helpers";
 

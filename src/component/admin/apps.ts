@@ -1,6 +1,6 @@
 // Deployment-admin operations on apps: the OAuth clients that send people to /sso/authorize.
 import { v } from "convex/values";
-import { internalMutation, internalQuery } from "../_generated/server";
+import { internalMutation, internalQuery } from "../lib/functions";
 import { adminError } from "./groups";
 import { logEvent } from "../signin";
 import { appByClientId } from "../lib/lookups";

@@ -1,7 +1,7 @@
 // Deployment-admin operations on groups (tenants). Internal: run them from the Convex dashboard,
 // `npx convex run admin/groups:create '{...}'`, or `npm run admin` (scripts/admin.ts).
 import { ConvexError, v } from "convex/values";
-import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import { internalMutation, internalQuery, type MutationCtx } from "../lib/functions";
 import type { Id } from "../_generated/dataModel";
 import { groupPolicy } from "../tables/core";
 import { logEvent } from "../signin";

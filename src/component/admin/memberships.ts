@@ -1,6 +1,6 @@
 // Deployment-admin operations on memberships (user in group, with roles).
 import { v } from "convex/values";
-import { internalMutation, internalQuery } from "../_generated/server";
+import { internalMutation, internalQuery } from "../lib/functions";
 import { adminError } from "./groups";
 import { logEvent, membershipOf } from "../signin";
 import { revokeUserSessions } from "../oauth/grants";

@@ -1,7 +1,7 @@
 // Idempotent seeding from a config file (the local gateway's demo config, or your own):
 // groups by slug and apps by clientId are created when missing and updated when present.
 import { v } from "convex/values";
-import { internalMutation } from "../_generated/server";
+import { internalMutation } from "../lib/functions";
 import type { Id } from "../_generated/dataModel";
 import { groupPolicy } from "../tables/core";
 import { internal } from "../_generated/api";

@@ -1,8 +1,8 @@
 // Convex-side crypto helpers: random tokens, hashes, and secrets sealed at rest.
-import { open, seal } from "../../src/session/secretBox";
+import { open, seal } from "../../session/secretBox";
 import { encryptionKey } from "./env";
 
-export { randomToken, sha256b64url, pkceS256, timingSafeEqual } from "../../src/session/encoding";
+export { randomToken, sha256b64url, pkceS256, timingSafeEqual } from "../../session/encoding";
 
 export function sealSecret(plaintext: string): Promise<string> {
   return seal(encryptionKey(), plaintext);

@@ -1,6 +1,6 @@
 // Small HTTP helpers shared by the protocol adapters.
-import { OAuthError, type OAuthErrorValue } from "../../src/oauth/errors";
-import { BodyTooLargeError, readBodyCapped as readBytesCapped } from "../../src/shared/body";
+import { OAuthError, type OAuthErrorValue } from "../../oauth/errors";
+import { BodyTooLargeError, readBodyCapped as readBytesCapped } from "../../shared/body";
 
 export const MAX_FORM_BYTES = 16 * 1024;
 

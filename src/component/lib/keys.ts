@@ -1,5 +1,5 @@
 // Signing keys, imported once per isolate (not per request) and re-imported only when the env changes.
-import { importSigningKeys, type SigningKeys } from "../../src/session/tokens";
+import { importSigningKeys, type SigningKeys } from "../../session/tokens";
 
 let cache: { raw: string; keys: Promise<SigningKeys> } | undefined;
 

@@ -1,5 +1,5 @@
 // The two by-name lookups every layer needs: an app by its client_id, a group by its slug (both unique).
-import type { QueryCtx } from "../_generated/server";
+import type { QueryCtx } from "../lib/functions";
 
 type Reader = Pick<QueryCtx, "db">;
 

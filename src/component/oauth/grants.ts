@@ -2,10 +2,10 @@
 // except that presenting a spent code or refresh token revokes the session it belongs to (RFC 6749 §4.1.2,
 // OAuth 2.0 Security BCP §4.14) — that revocation is returned as an error value so that it commits.
 import { v } from "convex/values";
-import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import { internalMutation, internalQuery, type MutationCtx } from "../lib/functions";
 import type { Doc, Id } from "../_generated/dataModel";
-import type { OAuthErrorValue } from "../../src/oauth/errors";
-import type { SessionClaims } from "../../src/session/tokens";
+import type { OAuthErrorValue } from "../../oauth/errors";
+import type { SessionClaims } from "../../session/tokens";
 import { timingSafeEqual } from "../lib/crypto";
 import { gatewayOptions } from "../lib/env";
 import { logEvent } from "../signin";
@@ -41,7 +41,7 @@ export async function revokeUserSessions(ctx: MutationCtx, groupId: Id<"groups">
 }
 
 /** Why a session can no longer be used, or null when it is live. */
-function sessionProblem(session: Doc<"sessions">, now: number): string | null {
+export function sessionProblem(session: Doc<"sessions">, now: number): string | null {
   if (session.revokedAt !== undefined) return "the session was revoked";
   if (session.expiresAt <= now) return "the session has expired";
   if (session.lastUsedAt + gatewayOptions().session.inactiveDurationMs <= now) return "the session expired after inactivity";

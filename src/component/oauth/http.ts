@@ -1,9 +1,9 @@
 // The issuer's HTTP surface: discovery, JWKS, token and revocation endpoints (RFC 6749, 7009, 7636, 8414).
 import type { HttpRouter } from "convex/server";
-import { httpAction, type ActionCtx } from "../_generated/server";
+import { httpAction, type ActionCtx } from "../lib/functions";
 import { internal } from "../_generated/api";
-import { OAuthError } from "../../src/oauth/errors";
-import { mintSessionJwt } from "../../src/session/tokens";
+import { OAuthError } from "../../oauth/errors";
+import { mintSessionJwt } from "../../session/tokens";
 import { pkceS256, randomToken, sha256b64url } from "../lib/crypto";
 import { gatewayOptions, siteUrl } from "../lib/env";
 import { json, oauthErrorResponse, readForm, requireParam } from "../lib/http";

@@ -2,14 +2,14 @@
 // generate the gateway-held private_key_jwt key, store. An action because sealing and key generation use
 // WebCrypto; the insert is one internal mutation.
 import { ConvexError, v } from "convex/values";
-import { internalAction, internalMutation, internalQuery } from "../_generated/server";
+import { internalAction, internalMutation, internalQuery } from "../lib/functions";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { sealSecret } from "../lib/crypto";
 import { siteUrl } from "../lib/env";
-import { parseOidcConfig, parseOidcConfigInput, type OidcConfig } from "../../src/oidc/config";
-import { generateClientKey } from "../../src/oidc/clientKey";
-import { OidcError } from "../../src/oidc/errors";
+import { parseOidcConfig, parseOidcConfigInput, type OidcConfig } from "../../oidc/config";
+import { generateClientKey } from "../../oidc/clientKey";
+import { OidcError } from "../../oidc/errors";
 
 const roleRules = v.optional(v.array(v.object({ value: v.string(), role: v.string() })));
 

@@ -7,14 +7,14 @@
 import type { HttpRouter } from "convex/server";
 import { ConvexError } from "convex/values";
 import type { JSONWebKeySet } from "jose";
-import { httpAction, type ActionCtx } from "../_generated/server";
+import { httpAction, type ActionCtx } from "../lib/functions";
 import { internal } from "../_generated/api";
 import { errorPage } from "../lib/pages";
 import { json } from "../lib/http";
-import { completeAuthorization, idpErrorOf } from "../../src/oidc/flow";
-import { JWKS_TTL_MS, isFresh } from "../../src/oidc/discovery";
-import { OidcError } from "../../src/oidc/errors";
-import { publicJwks } from "../../src/oidc/clientKey";
+import { completeAuthorization, idpErrorOf } from "../../oidc/flow";
+import { JWKS_TTL_MS, isFresh } from "../../oidc/discovery";
+import { OidcError } from "../../oidc/errors";
+import { publicJwks } from "../../oidc/clientKey";
 import { asOidcError, configurationFor, failure, readConfig, remember, rememberedDiscovery, runtimeDeps, serverMetadata } from "./runtime";
 
 /** Connection id → its issuer, as last seen by this isolate (only a hint: the query compares it with the row). */

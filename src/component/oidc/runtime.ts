@@ -1,15 +1,15 @@
 // Adapter glue shared by the OIDC starter and callback: environment, guarded fetch, metadata cache, secrets.
-import type { ActionCtx } from "../_generated/server";
+import type { ActionCtx } from "../lib/functions";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internal } from "../_generated/api";
 import { errorPage } from "../lib/pages";
 import { openSecret } from "../lib/crypto";
 import { isLocalGateway, siteUrl } from "../lib/env";
-import { parseOidcConfig, type OidcConfig } from "../../src/oidc/config";
-import { DISCOVERY_TTL_MS, effectiveMetadata, explicitMetadata, fetchDiscovery, isFresh, type ServerMetadata } from "../../src/oidc/discovery";
-import { OidcError, publicMessage, type OidcErrorCode } from "../../src/oidc/errors";
-import { guardedFetch, type FetchLike } from "../../src/oidc/fetch";
-import { clientConfiguration, type ClientSecrets, type RuntimeDeps } from "../../src/oidc/flow";
+import { parseOidcConfig, type OidcConfig } from "../../oidc/config";
+import { DISCOVERY_TTL_MS, effectiveMetadata, explicitMetadata, fetchDiscovery, isFresh, type ServerMetadata } from "../../oidc/discovery";
+import { OidcError, publicMessage, type OidcErrorCode } from "../../oidc/errors";
+import { guardedFetch, type FetchLike } from "../../oidc/fetch";
+import { clientConfiguration, type ClientSecrets, type RuntimeDeps } from "../../oidc/flow";
 import type { Configuration } from "openid-client";
 
 export function redirectUriFor(connectionId: Id<"connections">): string {

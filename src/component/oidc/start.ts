@@ -2,7 +2,7 @@
 // parse config → issuer metadata (cache) → build URL → store state (TTL, single use) → 302 to the OP.
 import type { LoginStarter } from "../sso/authorize";
 import { internal } from "../_generated/api";
-import { clientConfiguration, startAuthorization } from "../../src/oidc/flow";
+import { clientConfiguration, startAuthorization } from "../../oidc/flow";
 import { asOidcError, failure, readConfig, redirectUriFor, runtimeDeps, serverMetadata } from "./runtime";
 
 export const startOidcLogin: LoginStarter = async (ctx, { connection, authRequestId, loginHint }) => {

@@ -1,7 +1,7 @@
 // OIDC persistence: the only module of the RP that touches ctx.db. Every callback ends in ONE mutation
 // (`finish`) that consumes the state and completes the sign-in in the same transaction.
 import { ConvexError, v } from "convex/values";
-import { internalMutation, internalQuery } from "../_generated/server";
+import { internalMutation, internalQuery } from "../lib/functions";
 import { completeSignIn, logEvent, profileValidator } from "../signin";
 import { oidcStateFields } from "../tables/oidc";
 

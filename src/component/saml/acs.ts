@@ -2,9 +2,9 @@
 // single use + assertion replay cache + complete-sign-in + the SLO link, all or nothing. Any refusal throws a
 // ConvexError (kind SamlError / SignInError) so that nothing it did is kept; the HTTP action then records a trace.
 import { v } from "convex/values";
-import { internalMutation, internalQuery } from "../_generated/server";
+import { internalMutation, internalQuery } from "../lib/functions";
 import { completeSignIn } from "../signin";
-import { mapProfile, MappingError } from "../../src/saml/attributes";
+import { mapProfile, MappingError } from "../../saml/attributes";
 import { siteUrl } from "../lib/env";
 import { assertionValidator, configOf, endpointsFor, samlConnectionById, samlFail, spKeys } from "./lib";
 

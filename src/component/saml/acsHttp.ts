@@ -3,13 +3,14 @@
 // finish (ONE mutation: InResponseTo single use, replay cache, complete-sign-in) → 302 to the app.
 // Any failure → a trace row (the only write) and an error page with its reference. Nothing raw is echoed.
 import { ConvexError } from "convex/values";
-import type { ActionCtx } from "../_generated/server";
+import type { ActionCtx } from "../lib/functions";
 import type { Id } from "../_generated/dataModel";
 import { internal } from "../_generated/api";
+import { samlNodeApi } from "../../gateway/saml/nodeApi";
 import { errorPage } from "../lib/pages";
 import { readBodyCapped } from "../lib/http";
 import { openSecret } from "../lib/crypto";
-import { closedTraceCode, publicMessage } from "../../src/saml/spErrors";
+import { closedTraceCode, publicMessage } from "../../saml/spErrors";
 
 /** Hard cap on the POST body before any parsing: 1 MiB decoded cap × 4/3 base64 × URL-encoding headroom. */
 const MAX_ACS_BODY = 3 * 1024 * 1024;
@@ -60,7 +61,7 @@ export async function acs(ctx: ActionCtx, request: Request, connection: string):
       throw new AcsFailure("sp_key_unavailable", "cannot open an SP encryption key (GATEWAY_ENCRYPTION_KEY changed?)");
     }
 
-    const result = await ctx.runAction(internal.saml.node.validateResponse, {
+    const result = await ctx.runAction(samlNodeApi.saml.node.validateResponse, {
       samlResponse: form.samlResponse,
       now: Date.now(),
       expected: { ...loaded.expected, decryptionKeys },

@@ -1,14 +1,14 @@
 // Admin operations on SAML connections (internal: the admin CLI / console and the local gateway call them).
 // Config is validated where it is written: a bad field throws ConvexError({ kind: "SamlConfigError", path, … }).
 import { ConvexError, v } from "convex/values";
-import { internalAction, internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import { internalAction, internalMutation, internalQuery, type MutationCtx } from "../lib/functions";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { parseSamlConfig, SamlConfigError, type SamlConfig } from "../../src/saml/config";
-import { parseIdpMetadata, MetadataError, type IdpMetadata } from "../../src/saml/idpMetadata";
-import { configFromMetadata, refreshIdpFromMetadata } from "../../src/saml/connectionConfig";
-import { parseCertificate, generateSelfSignedCert } from "../../src/saml/x509";
-import { guardedFetchText, FetchGuardError } from "../../src/saml/netguard";
+import { parseSamlConfig, SamlConfigError, type SamlConfig } from "../../saml/config";
+import { parseIdpMetadata, MetadataError, type IdpMetadata } from "../../saml/idpMetadata";
+import { configFromMetadata, refreshIdpFromMetadata } from "../../saml/connectionConfig";
+import { parseCertificate, generateSelfSignedCert } from "../../saml/x509";
+import { guardedFetchText, FetchGuardError } from "../../saml/netguard";
 import { sealSecret } from "../lib/crypto";
 import { isLocalGateway } from "../lib/env";
 import { logEvent } from "../signin";

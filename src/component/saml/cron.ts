@@ -1,10 +1,10 @@
 // Scheduled SAML upkeep (convex/crons.ts): re-fetch metadata URLs (recording certificate changes), warn ≥ 30 days
 // before a trusted IdP certificate expires, and sweep expired request / replay / logout rows.
 import { v } from "convex/values";
-import { internalAction, internalMutation, internalQuery } from "../_generated/server";
+import { internalAction, internalMutation, internalQuery } from "../lib/functions";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { parseCertificate } from "../../src/saml/x509";
+import { parseCertificate } from "../../saml/x509";
 import { logEvent } from "../signin";
 import { groupBySlug } from "../lib/lookups";
 

@@ -3,7 +3,7 @@
 //   POST /sso/saml/{connection}/acs        assertion consumer (SP- and IdP-initiated)
 //   GET|POST /sso/saml/{connection}/slo    IdP → SP logout (LogoutRequest, or the LogoutResponse to ours)
 //   POST /sso/saml/{connection}/logout     app → SP-initiated logout (form: refresh_token, optional return_to)
-import { httpAction, type ActionCtx } from "../_generated/server";
+import { httpAction, type ActionCtx } from "../lib/functions";
 import type { HttpRouter } from "convex/server";
 import { internal } from "../_generated/api";
 import { errorPage } from "../lib/pages";

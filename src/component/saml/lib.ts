@@ -1,9 +1,9 @@
 // Shared adapter helpers for the SAML modules (no Convex functions here).
 import { ConvexError, v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-import type { QueryCtx } from "../_generated/server";
-import { parseSamlConfig, type SamlConfig } from "../../src/saml/config";
-import { spEndpoints, type SpEndpoints } from "../../src/saml/endpoints";
+import type { QueryCtx } from "../lib/functions";
+import { parseSamlConfig, type SamlConfig } from "../../saml/config";
+import { spEndpoints, type SpEndpoints } from "../../saml/endpoints";
 import { siteUrl } from "../lib/env";
 
 /** A validated assertion as the node validator returns it and the ACS finish mutation takes it. */

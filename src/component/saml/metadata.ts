@@ -1,8 +1,8 @@
 // GET /sso/saml/{connection}/metadata: the SP metadata an IdP admin uploads.
 import { v } from "convex/values";
-import { internalQuery } from "../_generated/server";
-import { buildSpMetadata } from "../../src/saml/spMetadata";
-import { NAMEID_FORMATS } from "../../src/saml/config";
+import { internalQuery } from "../lib/functions";
+import { buildSpMetadata } from "../../saml/spMetadata";
+import { NAMEID_FORMATS } from "../../saml/config";
 import { configOf, endpointsFor, samlConnectionById, spKeys } from "./lib";
 
 export const spMetadataXml = internalQuery({

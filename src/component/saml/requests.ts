@@ -1,8 +1,8 @@
 // SP-initiated login, the transaction: remember the AuthnRequest ID (for InResponseTo) and an opaque RelayState.
 import { v } from "convex/values";
-import { internalMutation } from "../_generated/server";
-import { newSamlId } from "../../src/saml/encoding";
-import { chooseSsoBinding } from "../../src/saml/config";
+import { internalMutation } from "../lib/functions";
+import { newSamlId } from "../../saml/encoding";
+import { chooseSsoBinding } from "../../saml/config";
 import { randomToken } from "../lib/crypto";
 import { configOf, endpointsFor, samlFail, spKeys } from "./lib";
 

@@ -1,13 +1,13 @@
 // SLO transactions. Revoking is real: sessions.revokedAt is set and the session's refresh tokens are deleted
 // (revokeSession), so the app can no longer refresh; the short-lived JWT it holds expires on its own.
 import { v } from "convex/values";
-import { internalMutation, internalQuery } from "../_generated/server";
+import { internalMutation, internalQuery } from "../lib/functions";
 import type { Doc } from "../_generated/dataModel";
 import { revokeSession } from "../oauth/grants";
 import { logEvent } from "../signin";
-import { newSamlId } from "../../src/saml/encoding";
+import { newSamlId } from "../../saml/encoding";
 import { configOf, endpointsFor, samlConnectionById, samlFail, spKeys } from "./lib";
-import type { SamlConfig } from "../../src/saml/config";
+import type { SamlConfig } from "../../saml/config";
 
 const LOGOUT_TTL_MS = 10 * 60_000;
 

@@ -2,17 +2,18 @@
 // HTTP-POST enveloped XML signature (§3.5.4, checked in the sloNode action); unsigned or wrongly signed ones are
 // refused with a trace.
 import { ConvexError } from "convex/values";
-import type { ActionCtx } from "../_generated/server";
+import type { ActionCtx } from "../lib/functions";
 import type { Id } from "../_generated/dataModel";
 import { internal } from "../_generated/api";
+import { samlNodeApi } from "../../gateway/saml/nodeApi";
 import { autoPostPage, errorPage, htmlPage } from "../lib/pages";
 import { openSecret, sha256b64url } from "../lib/crypto";
 import { readBodyCapped } from "../lib/http";
-import { buildLogoutRequest, buildLogoutResponse, parseLogoutMessage, MessageError, STATUS, type ParsedLogoutRequest, type ParsedLogoutResponse } from "../../src/saml/messages";
-import { buildRedirectUrl, verifyRedirect, RedirectBindingError } from "../../src/saml/redirectBinding";
-import { importRsaSigningKey } from "../../src/saml/x509";
-import { bytesToB64, newSamlId, utf8 } from "../../src/saml/encoding";
-import { closedTraceCode, publicMessage } from "../../src/saml/spErrors";
+import { buildLogoutRequest, buildLogoutResponse, parseLogoutMessage, MessageError, STATUS, type ParsedLogoutRequest, type ParsedLogoutResponse } from "../../saml/messages";
+import { buildRedirectUrl, verifyRedirect, RedirectBindingError } from "../../saml/redirectBinding";
+import { importRsaSigningKey } from "../../saml/x509";
+import { bytesToB64, newSamlId, utf8 } from "../../saml/encoding";
+import { closedTraceCode, publicMessage } from "../../saml/spErrors";
 
 class SloFailure extends Error {
   constructor(
@@ -46,7 +47,7 @@ async function sendToIdp(
     });
     return new Response(null, { status: 302, headers: { location, "cache-control": "no-store" } });
   }
-  const signed = await ctx.runAction(internal.saml.signNode.signMessage, { xml: o.xml, sealedSigningKey: o.sealedSigningKey, certificate: o.certificate });
+  const signed = await ctx.runAction(samlNodeApi.saml.signNode.signMessage, { xml: o.xml, sealedSigningKey: o.sealedSigningKey, certificate: o.certificate });
   const fields: Record<string, string> = { [o.param]: bytesToB64(utf8(signed)) };
   if (o.relayState !== undefined) fields.RelayState = o.relayState;
   return autoPostPage(o.url, fields, "Signing out…");
@@ -86,7 +87,7 @@ export async function sloEndpoint(ctx: ActionCtx, request: Request, connection: 
       if (reqs.length + resps.length !== 1 || form.getAll("RelayState").length > 1) {
         throw new SloFailure("slo_malformed", "exactly one SAMLRequest or SAMLResponse is required");
       }
-      const v = await ctx.runAction(internal.saml.sloNode.verifyPostLogoutMessage, {
+      const v = await ctx.runAction(samlNodeApi.saml.sloNode.verifyPostLogoutMessage, {
         message: (reqs[0] ?? resps[0])!,
         certificates: cfg.idpCertificates,
         allowSha1: cfg.allowSha1,

@@ -4,13 +4,14 @@
 import { ConvexError } from "convex/values";
 import type { LoginStarter } from "../sso/authorize";
 import { internal } from "../_generated/api";
+import { samlNodeApi } from "../../gateway/saml/nodeApi";
 import { autoPostPage, errorPage } from "../lib/pages";
 import { openSecret } from "../lib/crypto";
-import { buildAuthnRequest } from "../../src/saml/messages";
-import { buildRedirectUrl } from "../../src/saml/redirectBinding";
-import { importRsaSigningKey } from "../../src/saml/x509";
-import { bytesToB64, utf8 } from "../../src/saml/encoding";
-import { closedTraceCode, publicMessage } from "../../src/saml/spErrors";
+import { buildAuthnRequest } from "../../saml/messages";
+import { buildRedirectUrl } from "../../saml/redirectBinding";
+import { importRsaSigningKey } from "../../saml/x509";
+import { bytesToB64, utf8 } from "../../saml/encoding";
+import { closedTraceCode, publicMessage } from "../../saml/spErrors";
 
 const EMAIL = /^[^\s@<>]{1,64}@[^\s@<>]{1,255}$/;
 
@@ -49,7 +50,7 @@ export const startSamlLogin: LoginStarter = async (ctx, { connection, authReques
     let posted = xml;
     if (r.sealedSigningKey && r.signingCertificate) {
       try {
-        posted = await ctx.runAction(internal.saml.signNode.signMessage, {
+        posted = await ctx.runAction(samlNodeApi.saml.signNode.signMessage, {
           xml,
           sealedSigningKey: r.sealedSigningKey,
           certificate: r.signingCertificate,

@@ -2,7 +2,7 @@
 // Tokens are returned in plaintext ONCE, at minting; only their SHA-256 is stored.
 import { ConvexError, v } from "convex/values";
 import type { Id } from "../_generated/dataModel";
-import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import { internalMutation, internalQuery, type MutationCtx } from "../lib/functions";
 import { scimRoleRule } from "../tables/scim";
 import { randomToken, sha256b64url } from "../lib/crypto";
 import { siteBase } from "./api";

@@ -5,11 +5,11 @@
 import { ConvexError, v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { internalMutation, type MutationCtx } from "../_generated/server";
+import { internalMutation, type MutationCtx } from "../lib/functions";
 import { siteUrl } from "../lib/env";
-import { ScimError, badSyntax, badValue, renderError } from "../../src/scim/errors";
-import { evaluate, parseFilter, planFilter, touches, type FilterNode } from "../../src/scim/filter";
-import { applyPatch } from "../../src/scim/patch";
+import { ScimError, badSyntax, badValue, renderError } from "../../scim/errors";
+import { evaluate, parseFilter, planFilter, touches, type FilterNode } from "../../scim/filter";
+import { applyPatch } from "../../scim/patch";
 import {
   compareKeys,
   etagMatches,
@@ -21,7 +21,7 @@ import {
   renderResource,
   sortKey,
   type AttrList,
-} from "../../src/scim/resource";
+} from "../../scim/resource";
 import {
   BULK_REQUEST_SCHEMA,
   BULK_RESPONSE_SCHEMA,
@@ -36,7 +36,7 @@ import {
   resolvePath,
   resourceType,
   type ResourceKind,
-} from "../../src/scim/schemas";
+} from "../../scim/schemas";
 import { recomputeRoles, syncLinkedUser, unlinkDeletedUser } from "./link";
 import {
   applyMemberOps,

@@ -4,10 +4,10 @@
 import { ConvexError } from "convex/values";
 import type { HttpRouter } from "convex/server";
 import { internal } from "../_generated/api";
-import { httpAction } from "../_generated/server";
-import { ScimError, renderError } from "../../src/scim/errors";
-import { LIMITS } from "../../src/scim/schemas";
-import { BodyTooLargeError, readBodyCapped } from "../../src/shared/body";
+import { httpAction } from "../lib/functions";
+import { ScimError, renderError } from "../../scim/errors";
+import { LIMITS } from "../../scim/schemas";
+import { BodyTooLargeError, readBodyCapped } from "../../shared/body";
 import { sha256b64url } from "./store";
 
 export const SCIM_PREFIX = "/scim/v2/";

@@ -1,9 +1,9 @@
 // SCIM users → gateway users + memberships (issue 6, bullet 11). Plain functions run inside the SCIM
 // operation's mutation, so provisioning and its identity side effects commit together or not at all.
 import type { Doc, Id } from "../_generated/dataModel";
-import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { rolesForGroups } from "../../src/scim/roles";
-import type { ResourceData } from "../../src/scim/resource";
+import type { MutationCtx, QueryCtx } from "../lib/functions";
+import { rolesForGroups } from "../../scim/roles";
+import type { ResourceData } from "../../scim/resource";
 import { revokeUserSessions } from "../oauth/grants";
 
 type MatchBy = "externalId" | "userName" | "email";

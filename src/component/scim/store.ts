@@ -1,11 +1,11 @@
 // SCIM persistence: one helper per storage step, used by the operations in ./api.ts inside ONE mutation.
 // Lookups go through indexes; totals come from counters on the directory; deep pages use seq buckets.
 import type { Doc, Id } from "../_generated/dataModel";
-import type { MutationCtx } from "../_generated/server";
-import { ScimError } from "../../src/scim/errors";
-import type { IndexLookup } from "../../src/scim/filter";
-import type { ResourceData } from "../../src/scim/resource";
-import type { ResourceKind } from "../../src/scim/schemas";
+import type { MutationCtx } from "../lib/functions";
+import { ScimError } from "../../scim/errors";
+import type { IndexLookup } from "../../scim/filter";
+import type { ResourceData } from "../../scim/resource";
+import type { ResourceKind } from "../../scim/schemas";
 
 /** seqs per level-0 bucket; a level-1 bucket spans SEQ_BUCKET level-0 buckets. */
 export const SEQ_BUCKET = 64;

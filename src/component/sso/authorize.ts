@@ -1,7 +1,7 @@
 // GET /sso/authorize — the app-facing start of a sign-in (OAuth 2 authorization-request shape).
 // authenticate the app → pick the group's connection → store the pending request → hand over to SAML / OIDC.
 import { v } from "convex/values";
-import { httpAction, internalMutation, type ActionCtx, type MutationCtx } from "../_generated/server";
+import { httpAction, internalMutation, type ActionCtx, type MutationCtx } from "../lib/functions";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { errorPage } from "../lib/pages";

@@ -4,9 +4,9 @@
 // enforced by the caller's mutation from the returned assertion.id / inResponseTo / notOnOrAfter.
 
 import { v } from "convex/values";
-import { internalAction } from "../_generated/server";
-import { validateSamlResponse } from "../../src/saml/node/validate";
-import { assertionValidator } from "./lib";
+import { internalAction } from "../../component/_generated/server";
+import { validateSamlResponse } from "../../saml/node/validate";
+import { assertionValidator } from "../../component/saml/lib";
 
 export const validateResponse = internalAction({
   args: {

@@ -5,8 +5,8 @@
 // orders it (SAML Core §3.2.1). The sealed SP key is opened here, so the private key never crosses a boundary.
 import { v } from "convex/values";
 import { SignedXml } from "xml-crypto";
-import { internalAction } from "../_generated/server";
-import { openSecret } from "../lib/crypto";
+import { internalAction } from "../../component/_generated/server";
+import { openSecret } from "../../component/lib/crypto";
 
 export const signMessage = internalAction({
   args: { xml: v.string(), sealedSigningKey: v.string(), certificate: v.string() },

@@ -6,7 +6,7 @@ import { v } from "convex/values";
 import { X509Certificate } from "node:crypto";
 import { DOMParser } from "@xmldom/xmldom";
 import { SignedXml } from "xml-crypto";
-import { internalAction } from "../_generated/server";
+import { internalAction } from "../../component/_generated/server";
 
 const DS = "http://www.w3.org/2000/09/xmldsig#";
 const SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol";

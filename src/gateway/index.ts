@@ -1,0 +1,115 @@
+// The app-side class of the gateway component: `new SsoGateway(components.ssoGateway, options)`.
+// It validates the options once, reads the env the component cannot see (issuer, encryption key; signing keys are
+// read by the token endpoint itself, app-side), mounts the HTTP surface in the app's router and wraps the
+// component's admin operations in typed methods.
+import { createFunctionHandle, type FunctionReference, type GenericActionCtx, type GenericDataModel, type GenericMutationCtx, type GenericQueryCtx, type HttpRouter } from "convex/server";
+import { z } from "zod";
+import type { ComponentApi } from "../component/_generated/component";
+import { envFromProcess, type GatewayEnv } from "../component/lib/env";
+import { configErrorFrom, gatewayOptionsSchema, type GatewayOptions } from "../session/options";
+import { mountGatewayRoutes, type SamlNodeActions } from "./routes";
+
+export type { ComponentApi } from "../component/_generated/component";
+export type { SamlNodeActions } from "./routes";
+export type { GatewayOptions } from "../session/options";
+
+/** What `callbacks.afterUserCreatedOrUpdated` receives (an app internal mutation with these args). */
+export type AfterUserCreatedOrUpdatedArgs = {
+  userId: string;
+  existingUser: boolean;
+  groupId: string;
+  source: "saml" | "oidc" | "scim" | "dev";
+};
+
+export type GatewayOptionsInput = z.input<typeof gatewayOptionsSchema>;
+
+export interface SsoGatewayOptions extends GatewayOptionsInput {
+  /** The issuer (public base URL). Default: GATEWAY_ISSUER or CONVEX_SITE_URL, plus the routes' pathPrefix. */
+  issuer?: string;
+  callbacks?: {
+    /** An app mutation called inside the sign-in / SCIM transaction: it throws → the change rolls back. */
+    afterUserCreatedOrUpdated?: FunctionReference<"mutation", "internal" | "public", AfterUserCreatedOrUpdatedArgs>;
+  };
+  /** The app's "use node" SAML actions (see README: a component cannot hold Node actions). */
+  samlNodeActions?: SamlNodeActions;
+}
+
+type RunCtx = { runQuery: GenericQueryCtx<GenericDataModel>["runQuery"] };
+type RunMutationCtx = RunCtx & { runMutation: GenericMutationCtx<GenericDataModel>["runMutation"] };
+type RunActionCtx = RunMutationCtx & { runAction: GenericActionCtx<GenericDataModel>["runAction"] };
+
+const callbackKeys = ["issuer", "callbacks", "samlNodeActions"] as const;
+
+export class SsoGateway {
+  readonly options: GatewayOptions;
+  private pathPrefix = "";
+
+  constructor(
+    readonly component: ComponentApi,
+    private readonly config: SsoGatewayOptions = {},
+  ) {
+    const rest: Record<string, unknown> = { ...config };
+    for (const k of callbackKeys) delete rest[k];
+    // Options from the constructor win over GATEWAY_OPTIONS (the standalone deployment's env).
+    const fromEnv = envFromProcess().options as Record<string, unknown>;
+    const parsed = gatewayOptionsSchema.safeParse({ ...fromEnv, ...rest });
+    if (!parsed.success) throw configErrorFrom(parsed.error);
+    this.options = parsed.data;
+  }
+
+  /** The env passed down to the component on every call (read per call: env changes apply without a redeploy). */
+  async env(ctx?: unknown): Promise<GatewayEnv> {
+    const fromProcess = envFromProcess();
+    const issuer = (this.config.issuer ?? fromProcess.issuer).replace(/\/+$/, "") + this.pathPrefix;
+    const env: GatewayEnv = { ...fromProcess, issuer, options: { ...(fromProcess.options as object), ...this.optionOverrides() } };
+    const callback = this.config.callbacks?.afterUserCreatedOrUpdated;
+    if (callback && ctx) env.callbacks = { afterUserCreatedOrUpdated: await createFunctionHandle(callback) };
+    return env;
+  }
+
+  private optionOverrides() {
+    const rest: Record<string, unknown> = { ...this.config };
+    for (const k of callbackKeys) delete rest[k];
+    return rest;
+  }
+
+  /** Mounts /.well-known/*, /sso/*, /oauth/*, /scim/v2/* (under `pathPrefix`, which then is part of the issuer). */
+  registerRoutes(http: HttpRouter, opts: { pathPrefix?: string } = {}) {
+    this.pathPrefix = (opts.pathPrefix ?? "").replace(/\/+$/, "");
+    mountGatewayRoutes(http, { component: this.component, env: (ctx) => this.env(ctx), samlNodeActions: this.config.samlNodeActions }, this.pathPrefix);
+  }
+
+  // ---- admin operations (call them from your own admin functions, after your own authorization) ----
+
+  async createGroup(ctx: RunActionCtx, args: { slug: string; name: string; domains?: string[]; policy?: { defaultRole?: string } }) {
+    return ctx.runMutation(this.component.admin.groups.create, { ...(args as any), env: await this.env(ctx) });
+  }
+  async listGroups(ctx: RunCtx) {
+    return ctx.runQuery(this.component.admin.groups.list, { env: await this.env() } as any);
+  }
+  async createApp(ctx: RunMutationCtx, args: { clientId: string; name: string; redirectUris: string[]; audience?: string }) {
+    return ctx.runMutation(this.component.admin.apps.create, { ...(args as any), env: await this.env(ctx) });
+  }
+  async listApps(ctx: RunCtx) {
+    return ctx.runQuery(this.component.admin.apps.list, { env: await this.env() } as any);
+  }
+  async listMemberships(ctx: RunCtx, args: { groupId: string }) {
+    return ctx.runQuery(this.component.admin.memberships.list, { ...(args as any), env: await this.env() });
+  }
+  async createSamlConnection(ctx: RunActionCtx, args: Record<string, unknown>) {
+    return ctx.runAction(this.component.saml.admin.createConnection, { ...(args as any), env: await this.env(ctx) });
+  }
+  async saveOidcConnection(ctx: RunActionCtx, args: Record<string, unknown>) {
+    return ctx.runAction(this.component.oidc.admin.saveConnection, { ...(args as any), env: await this.env(ctx) });
+  }
+  async createScimDirectory(ctx: RunMutationCtx, args: { groupId: string; name: string }) {
+    return ctx.runMutation(this.component.scim.admin.createDirectory, { ...(args as any), env: await this.env(ctx) });
+  }
+  async mintScimToken(ctx: RunMutationCtx, args: { directoryId: string }) {
+    return ctx.runMutation(this.component.scim.admin.mintToken, { ...(args as any), env: await this.env(ctx) });
+  }
+  /** True while the session exists and is neither revoked, expired nor idle (getSsoIdentity's embedded check). */
+  async sessionIsLive(ctx: RunCtx, args: { sessionId: string; userId: string }): Promise<boolean> {
+    return ctx.runQuery(this.component.sessions.isLive, { ...args, env: await this.env() } as any);
+  }
+}
