@@ -7,6 +7,7 @@ import type { Doc, Id } from "./_generated/dataModel";
 import { rolesFromRules } from "../session/roles";
 import { randomToken, sha256b64url } from "./lib/crypto";
 import { gatewayOptions, siteUrl } from "./lib/env";
+import { afterUserCreatedOrUpdated } from "./callbacks";
 import { findScimLinkedUser } from "./scim/link";
 
 export const profileValidator = v.object({
@@ -105,6 +106,8 @@ export async function completeSignIn(
       }
     }
   }
+  const existingUser = userId !== undefined;
+  let userChanged = !existingUser;
   if (userId) {
     const patch: Partial<Doc<"users">> = {};
     if (email) Object.assign(patch, { email, emailLower, emailVerified: args.profile.emailVerified ?? true });
@@ -112,7 +115,10 @@ export async function completeSignIn(
     // A returning person usually asserts the same email and name: no write (no new version of the user) then.
     const user = Object.keys(patch).length ? await ctx.db.get(userId) : null;
     const changed = !user || Object.entries(patch).some(([k, v]) => user[k as keyof Doc<"users">] !== v);
-    if (Object.keys(patch).length && changed) await ctx.db.patch(userId, patch);
+    if (Object.keys(patch).length && changed) {
+      await ctx.db.patch(userId, patch);
+      userChanged = true;
+    }
   } else {
     userId = await ctx.db.insert("users", {
       email,
@@ -152,8 +158,12 @@ export async function completeSignIn(
     // only when the roles change (updatedAt is when they last changed).
     const sameRoles = membership.role === ruleRoles[0] && membership.roles.length === ruleRoles.length &&
       membership.roles.every((r, i) => r === ruleRoles[i]);
-    if (rulesMatched && !sameRoles) await ctx.db.patch(membership._id, { role: ruleRoles[0]!, roles: ruleRoles, updatedAt: now });
+    if (rulesMatched && !sameRoles) {
+      await ctx.db.patch(membership._id, { role: ruleRoles[0]!, roles: ruleRoles, updatedAt: now });
+      userChanged = true;
+    }
   } else {
+    userChanged = true;
     await ctx.db.insert("memberships", {
       groupId: group._id,
       userId,
@@ -165,6 +175,8 @@ export async function completeSignIn(
     });
     await logEvent(ctx, "membership.created", group._id, { userId, roles: ruleRoles, source: "jit" });
   }
+
+  if (userChanged) await afterUserCreatedOrUpdated(ctx, { userId, existingUser, groupId: group._id, source: args.authMethod });
 
   const sessionId = await ctx.db.insert("sessions", {
     userId,

@@ -2,7 +2,7 @@
 // It validates the options once, reads the env the component cannot see (issuer, encryption key; signing keys are
 // read by the token endpoint itself, app-side), mounts the HTTP surface in the app's router and wraps the
 // component's admin operations in typed methods.
-import { createFunctionHandle, type FunctionReference, type GenericActionCtx, type GenericDataModel, type GenericMutationCtx, type GenericQueryCtx, type HttpRouter } from "convex/server";
+import { createFunctionHandle, type FunctionReference, type HttpRouter } from "convex/server";
 import { z } from "zod";
 import type { ComponentApi } from "../component/_generated/component";
 import { envFromProcess, type GatewayEnv } from "../component/lib/env";
@@ -34,9 +34,9 @@ export interface SsoGatewayOptions extends GatewayOptionsInput {
   samlNodeActions?: SamlNodeActions;
 }
 
-type RunCtx = { runQuery: GenericQueryCtx<GenericDataModel>["runQuery"] };
-type RunMutationCtx = RunCtx & { runMutation: GenericMutationCtx<GenericDataModel>["runMutation"] };
-type RunActionCtx = RunMutationCtx & { runAction: GenericActionCtx<GenericDataModel>["runAction"] };
+type RunCtx = { runQuery: (ref: any, args?: any) => Promise<any> };
+type RunMutationCtx = RunCtx & { runMutation: (ref: any, args?: any) => Promise<any> };
+type RunActionCtx = RunMutationCtx & { runAction: (ref: any, args?: any) => Promise<any> };
 
 const callbackKeys = ["issuer", "callbacks", "samlNodeActions"] as const;
 
@@ -109,7 +109,12 @@ export class SsoGateway {
     return ctx.runMutation(this.component.scim.admin.mintToken, { ...(args as any), env: await this.env(ctx) });
   }
   /** True while the session exists and is neither revoked, expired nor idle (getSsoIdentity's embedded check). */
-  async sessionIsLive(ctx: RunCtx, args: { sessionId: string; userId: string }): Promise<boolean> {
+  sessionIsLive = async (ctx: RunCtx, args: { sessionId: string; userId: string }): Promise<boolean> => {
     return ctx.runQuery(this.component.sessions.isLive, { ...args, env: await this.env() } as any);
+  };
+
+  /** `authorization.roles` (grants are resolved from it by the ./server helpers). */
+  get authorization() {
+    return this.options.authorization;
   }
 }

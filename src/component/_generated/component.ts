@@ -12,6 +12,7 @@ import type * as admin_apps from "../admin/apps.js";
 import type * as admin_groups from "../admin/groups.js";
 import type * as admin_memberships from "../admin/memberships.js";
 import type * as admin_seed from "../admin/seed.js";
+import type * as callbacks from "../callbacks.js";
 import type * as crons from "../crons.js";
 import type * as lib_crypto from "../lib/crypto.js";
 import type * as lib_env from "../lib/env.js";
@@ -60,6 +61,7 @@ type ComponentFunctions = FilterApi<ApiFromModules<{
   "admin/groups": typeof admin_groups;
   "admin/memberships": typeof admin_memberships;
   "admin/seed": typeof admin_seed;
+  callbacks: typeof callbacks;
   crons: typeof crons;
   "lib/crypto": typeof lib_crypto;
   "lib/env": typeof lib_env;

@@ -3,6 +3,7 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../lib/functions";
 import { rolesForGroups } from "../../scim/roles";
+import { afterUserCreatedOrUpdated } from "../callbacks";
 import type { ResourceData } from "../../scim/resource";
 import { revokeUserSessions } from "../oauth/grants";
 
@@ -107,9 +108,13 @@ export async function syncLinkedUser(
   let userId = scimUser.userId;
   const email = primaryEmail(data) ?? (typeof data.userName === "string" && data.userName.includes("@") ? data.userName : undefined);
   const name = displayNameOf(data);
+  let existingUser = true;
+  let changed = false;
   if (!userId || !(await ctx.db.get(userId))) {
     userId = await matchUser(ctx, group, scimUser._id, data);
+    changed = true;
     if (!userId) {
+      existingUser = false;
       userId = await ctx.db.insert("users", {
         ...(email ? { email, emailLower: email.toLowerCase() } : {}),
         emailVerified: false,
@@ -126,10 +131,14 @@ export async function syncLinkedUser(
       const patch: Partial<Doc<"users">> = {};
       if (email && email !== user.email) Object.assign(patch, { email, emailLower: email.toLowerCase() });
       if (name && name !== user.name) patch.name = name;
-      if (Object.keys(patch).length) await ctx.db.patch(userId, patch);
+      if (Object.keys(patch).length) {
+        await ctx.db.patch(userId, patch);
+        changed = true;
+      }
     }
   }
-  await syncMembership(ctx, dir, group, scimUser._id, userId, scimUser.active, now);
+  if (await syncMembership(ctx, dir, group, scimUser._id, userId, scimUser.active, now)) changed = true;
+  if (changed) await afterUserCreatedOrUpdated(ctx, { userId, existingUser, groupId: group._id, source: "scim" });
 }
 
 async function syncMembership(
@@ -140,7 +149,7 @@ async function syncMembership(
   userId: Id<"users">,
   active: boolean,
   now: number,
-) {
+): Promise<boolean> {
   const membership = await ctx.db.query("memberships").withIndex("by_group_and_user", (q) => q.eq("groupId", group._id).eq("userId", userId)).first();
   const roles = await rolesOf(ctx, dir, group, scimUserId);
   const role = roles[0] ?? group.policy.defaultRole;
@@ -149,10 +158,13 @@ async function syncMembership(
       await ctx.db.insert("memberships", { groupId: group._id, userId, role, roles, source: "scim", status: "active", updatedAt: now });
     } else if (membership.status !== "active" || membership.role !== role || JSON.stringify(membership.roles) !== JSON.stringify(roles) || membership.source !== "scim") {
       await ctx.db.patch(membership._id, { status: "active", role, roles, source: "scim", updatedAt: now });
+    } else {
+      return false;
     }
-    return;
+    return true;
   }
   await deprovision(ctx, group, userId, now, membership ?? null, { role, roles });
+  return !membership || membership.status !== "inactive";
 }
 
 async function deprovision(
