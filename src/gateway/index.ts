@@ -6,7 +6,7 @@ import { createFunctionHandle, type FunctionReference, type HttpRouter } from "c
 import { z } from "zod";
 import type { ComponentApi } from "../component/_generated/component";
 import { envFromProcess, type GatewayEnv } from "../component/lib/env";
-import { configErrorFrom, gatewayOptionsSchema, type GatewayOptions } from "../session/options";
+import { configErrorFrom, deepFreeze, gatewayOptionsSchema, type GatewayOptions } from "../session/options";
 import { mountGatewayRoutes, type SamlNodeActions } from "./routes";
 
 export type { ComponentApi } from "../component/_generated/component";
@@ -54,7 +54,7 @@ export class SsoGateway {
     const fromEnv = envFromProcess().options as Record<string, unknown>;
     const parsed = gatewayOptionsSchema.safeParse({ ...fromEnv, ...rest });
     if (!parsed.success) throw configErrorFrom(parsed.error);
-    this.options = parsed.data;
+    this.options = deepFreeze(parsed.data);
   }
 
   /** The env passed down to the component on every call (read per call: env changes apply without a redeploy). */
