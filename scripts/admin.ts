@@ -34,8 +34,18 @@ try {
 }
 
 if (prod || deployment) {
+  // The gateway is a component of the deployment: its functions run through the app's internal admin:run, which
+  // passes the env down. The kind (query / mutation / action) comes from the component's module itself.
+  const [modulePath, exportName = "default"] = fn.split(":");
+  const mod = (await import(`../src/component/${modulePath}.ts`)) as Record<string, { isQuery?: boolean; isMutation?: boolean }>;
+  const exported = mod[exportName];
+  if (!exported) {
+    console.error(`no function ${fn} in the gateway component`);
+    process.exit(2);
+  }
+  const kind = exported.isQuery ? "query" : exported.isMutation ? "mutation" : "action";
   const extra = prod ? ["--prod"] : ["--deployment-name", deployment!];
-  const r = spawnSync("npx", ["convex", "run", ...extra, fn, JSON.stringify(args)], { stdio: "inherit" });
+  const r = spawnSync("npx", ["convex", "run", ...extra, "admin:run", JSON.stringify({ kind, fn, args })], { stdio: "inherit" });
   process.exit(r.status ?? 1);
 }
 

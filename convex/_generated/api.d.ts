@@ -13,6 +13,7 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as admin from "../admin.js";
 import type * as gateway from "../gateway.js";
 import type * as http from "../http.js";
 import type * as samlNode from "../samlNode.js";
@@ -26,6 +27,7 @@ import type * as samlNode from "../samlNode.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  admin: typeof admin;
   gateway: typeof gateway;
   http: typeof http;
   samlNode: typeof samlNode;

@@ -2,12 +2,12 @@
 // It validates the options once, reads the env the component cannot see (issuer, encryption key; signing keys are
 // read by the token endpoint itself, app-side), mounts the HTTP surface in the app's router and wraps the
 // component's admin operations in typed methods.
-import { createFunctionHandle, type FunctionReference, type HttpRouter } from "convex/server";
+import { createFunctionHandle, makeFunctionReference, type FunctionReference, type HttpRouter } from "convex/server";
 import { z } from "zod";
 import type { ComponentApi } from "../component/_generated/component";
 import { envFromProcess, type GatewayEnv } from "../component/lib/env";
 import { configErrorFrom, deepFreeze, gatewayOptionsSchema, type GatewayOptions } from "../session/options";
-import { mountGatewayRoutes, type SamlNodeActions } from "./routes";
+import { componentReference, mountGatewayRoutes, type SamlNodeActions } from "./routes";
 
 export type { ComponentApi } from "../component/_generated/component";
 export type { SamlNodeActions } from "./routes";
@@ -80,6 +80,19 @@ export class SsoGateway {
   }
 
   // ---- admin operations (call them from your own admin functions, after your own authorization) ----
+
+  /**
+   * Runs any of the component's functions by name ("saml/admin:createConnection") with the env attached: what the
+   * standalone deployment's `admin:run` (and `npm run admin -- --prod`) uses, since `npx convex run --component`
+   * cannot pass the env down.
+   */
+  async run(ctx: RunActionCtx, kind: "query" | "mutation" | "action", fn: string, args: Record<string, unknown> = {}): Promise<unknown> {
+    const ref = componentReference(this.component, makeFunctionReference(fn));
+    const withEnv = { ...args, env: await this.env(ctx) };
+    if (kind === "query") return ctx.runQuery(ref, withEnv);
+    if (kind === "mutation") return ctx.runMutation(ref, withEnv);
+    return ctx.runAction(ref, withEnv);
+  }
 
   async createGroup(ctx: RunActionCtx, args: { slug: string; name: string; domains?: string[]; policy?: { defaultRole?: string } }) {
     return ctx.runMutation(this.component.admin.groups.create, { ...(args as any), env: await this.env(ctx) });
