@@ -69,12 +69,23 @@ function componentTs(mods: string[]) {
 ${moduleImports(mods)}
 
 import type { ApiFromModules, FilterApi, FunctionReference } from "convex/server";
+import type { GenericId } from "convex/values";
 
 type ComponentFunctions = FilterApi<${moduleMap(mods)}, FunctionReference<any, any>>;
 
+/** Ids cross the component boundary as plain strings (as in the code \`convex dev\` generates). */
+type IdsAsStrings<T> =
+  T extends GenericId<any>
+    ? string
+    : T extends Array<infer U>
+      ? Array<IdsAsStrings<U>>
+      : T extends Record<string, unknown>
+        ? { [K in keyof T]: IdsAsStrings<T[K]> }
+        : T;
+
 type AsComponent<T, Name extends string | undefined> =
   T extends FunctionReference<infer Type, any, infer Args, infer Returns>
-    ? FunctionReference<Type, "internal", Args, Returns, Name>
+    ? FunctionReference<Type, "internal", IdsAsStrings<Args>, IdsAsStrings<Returns>, Name>
     : { [K in keyof T]: AsComponent<T[K], Name> };
 
 /**

@@ -2,7 +2,7 @@
 // It validates the options once, reads the env the component cannot see (issuer, encryption key; signing keys are
 // read by the token endpoint itself, app-side), mounts the HTTP surface in the app's router and wraps the
 // component's admin operations in typed methods.
-import { createFunctionHandle, makeFunctionReference, type FunctionReference, type HttpRouter } from "convex/server";
+import { createFunctionHandle, getFunctionAddress, makeFunctionReference, type FunctionArgs, type FunctionReference, type FunctionReturnType, type HttpRouter } from "convex/server";
 import { z } from "zod";
 import type { ComponentApi } from "../component/_generated/component";
 import { envFromProcess, type GatewayEnv } from "../component/lib/env";
@@ -39,6 +39,16 @@ type RunMutationCtx = RunCtx & { runMutation: (ref: any, args?: any) => Promise<
 type RunActionCtx = RunMutationCtx & { runAction: (ref: any, args?: any) => Promise<any> };
 
 const callbackKeys = ["issuer", "callbacks", "samlNodeActions"] as const;
+
+// The kind of each admin function the typed methods call (a component reference does not carry it).
+const ADMIN_KINDS: Record<string, "query" | "mutation" | "action"> = {
+  "admin/groups:list": "query",
+  "admin/apps:list": "query",
+  "admin/memberships:list": "query",
+  "saml/admin:createConnection": "action",
+  "oidc/admin:saveConnection": "action",
+  "sessions:isLive": "query",
+};
 
 export class SsoGateway {
   readonly options: GatewayOptions;
@@ -94,36 +104,62 @@ export class SsoGateway {
     return ctx.runAction(ref, withEnv);
   }
 
-  async createGroup(ctx: RunActionCtx, args: { slug: string; name: string; domains?: string[]; policy?: { defaultRole?: string } }) {
-    return ctx.runMutation(this.component.admin.groups.create, { ...(args as any), env: await this.env(ctx) });
+  private async call<F extends FunctionReference<"query" | "mutation" | "action", any>>(
+    ctx: RunActionCtx | RunMutationCtx | RunCtx,
+    ref: F,
+    args: FunctionArgs<F>,
+  ): Promise<FunctionReturnType<F>> {
+    const withEnv = { ...args, env: await this.env("runMutation" in ctx ? ctx : undefined) };
+    const kind = this.kindOf(ref);
+    if (kind === "query") return ctx.runQuery(ref, withEnv);
+    if (kind === "mutation") return (ctx as RunMutationCtx).runMutation(ref, withEnv);
+    return (ctx as RunActionCtx).runAction(ref, withEnv);
   }
-  async listGroups(ctx: RunCtx) {
-    return ctx.runQuery(this.component.admin.groups.list, { env: await this.env() } as any);
+
+  private kindOf(ref: FunctionReference<any, any>): "query" | "mutation" | "action" {
+    // A component reference's address is "_reference/childComponent/<name>/<module path>/<export>".
+    const parts = String(getFunctionAddress(ref).reference ?? "").split("/").slice(3);
+    const name = `${parts.slice(0, -1).join("/")}:${parts.at(-1)}`;
+    return ADMIN_KINDS[name] ?? "mutation";
   }
-  async createApp(ctx: RunMutationCtx, args: { clientId: string; name: string; redirectUris: string[]; audience?: string }) {
-    return ctx.runMutation(this.component.admin.apps.create, { ...(args as any), env: await this.env(ctx) });
+
+  createGroup(ctx: RunMutationCtx, args: FunctionArgs<ComponentApi["admin"]["groups"]["create"]>) {
+    return this.call(ctx, this.component.admin.groups.create, args);
   }
-  async listApps(ctx: RunCtx) {
-    return ctx.runQuery(this.component.admin.apps.list, { env: await this.env() } as any);
+  updateGroup(ctx: RunMutationCtx, args: FunctionArgs<ComponentApi["admin"]["groups"]["update"]>) {
+    return this.call(ctx, this.component.admin.groups.update, args);
   }
-  async listMemberships(ctx: RunCtx, args: { groupId: string }) {
-    return ctx.runQuery(this.component.admin.memberships.list, { ...(args as any), env: await this.env() });
+  listGroups(ctx: RunCtx, args: FunctionArgs<ComponentApi["admin"]["groups"]["list"]> = {} as never) {
+    return this.call(ctx, this.component.admin.groups.list, args);
   }
-  async createSamlConnection(ctx: RunActionCtx, args: Record<string, unknown>) {
-    return ctx.runAction(this.component.saml.admin.createConnection, { ...(args as any), env: await this.env(ctx) });
+  createApp(ctx: RunMutationCtx, args: FunctionArgs<ComponentApi["admin"]["apps"]["create"]>) {
+    return this.call(ctx, this.component.admin.apps.create, args);
   }
-  async saveOidcConnection(ctx: RunActionCtx, args: Record<string, unknown>) {
-    return ctx.runAction(this.component.oidc.admin.saveConnection, { ...(args as any), env: await this.env(ctx) });
+  listApps(ctx: RunCtx, args: FunctionArgs<ComponentApi["admin"]["apps"]["list"]> = {} as never) {
+    return this.call(ctx, this.component.admin.apps.list, args);
   }
-  async createScimDirectory(ctx: RunMutationCtx, args: { groupId: string; name: string }) {
-    return ctx.runMutation(this.component.scim.admin.createDirectory, { ...(args as any), env: await this.env(ctx) });
+  listMemberships(ctx: RunCtx, args: FunctionArgs<ComponentApi["admin"]["memberships"]["list"]>) {
+    return this.call(ctx, this.component.admin.memberships.list, args);
   }
-  async mintScimToken(ctx: RunMutationCtx, args: { directoryId: string }) {
-    return ctx.runMutation(this.component.scim.admin.mintToken, { ...(args as any), env: await this.env(ctx) });
+  setMembership(ctx: RunMutationCtx, args: FunctionArgs<ComponentApi["admin"]["memberships"]["upsert"]>) {
+    return this.call(ctx, this.component.admin.memberships.upsert, args);
   }
+  createSamlConnection(ctx: RunActionCtx, args: FunctionArgs<ComponentApi["saml"]["admin"]["createConnection"]>) {
+    return this.call(ctx, this.component.saml.admin.createConnection, args);
+  }
+  saveOidcConnection(ctx: RunActionCtx, args: FunctionArgs<ComponentApi["oidc"]["admin"]["saveConnection"]>) {
+    return this.call(ctx, this.component.oidc.admin.saveConnection, args);
+  }
+  createScimDirectory(ctx: RunMutationCtx, args: FunctionArgs<ComponentApi["scim"]["admin"]["createDirectory"]>) {
+    return this.call(ctx, this.component.scim.admin.createDirectory, args);
+  }
+  mintScimToken(ctx: RunMutationCtx, args: FunctionArgs<ComponentApi["scim"]["admin"]["mintToken"]>) {
+    return this.call(ctx, this.component.scim.admin.mintToken, args);
+  }
+
   /** True while the session exists and is neither revoked, expired nor idle (getSsoIdentity's embedded check). */
   sessionIsLive = async (ctx: RunCtx, args: { sessionId: string; userId: string }): Promise<boolean> => {
-    return ctx.runQuery(this.component.sessions.isLive, { ...args, env: await this.env() } as any);
+    return this.call(ctx, this.component.sessions.isLive, args);
   };
 
   /** `authorization.roles` (grants are resolved from it by the ./server helpers). */

@@ -108,6 +108,15 @@ describe("embedded: guards", () => {
   });
 });
 
+describe("embedded: the gateway's typed admin methods", () => {
+  it("create a group, an app and a SCIM directory from the app's own action, with the app's issuer", async () => {
+    const out = await app.action(makeFunctionReference<"action">("admin:bootstrap"), {});
+    expect(out.slugs).toEqual(["globex"]);
+    expect(out.baseUrl).toMatch(/^https:\/\/gw\.example\.test\/scim\/v2\//);
+    expect(await gw.run((ctx) => ctx.db.get(out.appId as never))).toMatchObject({ clientId: "globex-app" });
+  });
+});
+
 describe("embedded: SCIM and the hook's transaction", () => {
   const TOKEN = "embedded-scim-token-0123456789";
   async function scimSetup() {

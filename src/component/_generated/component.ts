@@ -55,6 +55,7 @@ import type * as tables_scim from "../tables/scim.js";
 import type * as traces from "../traces.js";
 
 import type { ApiFromModules, FilterApi, FunctionReference } from "convex/server";
+import type { GenericId } from "convex/values";
 
 type ComponentFunctions = FilterApi<ApiFromModules<{
   "admin/apps": typeof admin_apps;
@@ -104,9 +105,19 @@ type ComponentFunctions = FilterApi<ApiFromModules<{
   traces: typeof traces;
 }>, FunctionReference<any, any>>;
 
+/** Ids cross the component boundary as plain strings (as in the code `convex dev` generates). */
+type IdsAsStrings<T> =
+  T extends GenericId<any>
+    ? string
+    : T extends Array<infer U>
+      ? Array<IdsAsStrings<U>>
+      : T extends Record<string, unknown>
+        ? { [K in keyof T]: IdsAsStrings<T[K]> }
+        : T;
+
 type AsComponent<T, Name extends string | undefined> =
   T extends FunctionReference<infer Type, any, infer Args, infer Returns>
-    ? FunctionReference<Type, "internal", Args, Returns, Name>
+    ? FunctionReference<Type, "internal", IdsAsStrings<Args>, IdsAsStrings<Returns>, Name>
     : { [K in keyof T]: AsComponent<T[K], Name> };
 
 /**
