@@ -10,7 +10,8 @@ import appSchema from "./app/schema";
 import { internal } from "../../src/component/_generated/api";
 import type { Id } from "../../src/component/_generated/dataModel";
 import { asComponent, register, type GatewayTest } from "../../src/test";
-import { exchange, form, refresh, seedGroupAndApp, signIn } from "../helpers";
+import { APP, exchange, form, pkcePair, refresh, seedGroupAndApp, signIn } from "../helpers";
+import { callback, loginAtOp, setupWithOp } from "../oidc/harness";
 import { postAcs, setupSaml, startLogin, testIdp } from "../saml/samlFlow";
 
 const appModules = import.meta.glob("./app/**/*.ts");
@@ -75,6 +76,28 @@ describe("embedded: SAML sign-in through the app's router", () => {
     const refreshed = await refresh(gw, first.refresh_token);
     expect(refreshed.status).toBe(200);
     expect(decodeJwt((await refreshed.json()).access_token).sid).toBe(claims.sid);
+  });
+});
+
+describe("embedded: OIDC sign-in through the app's router", () => {
+  it("a real OP (oidc-provider on 127.0.0.1) → callback → code → token; the hook sees source oidc", async () => {
+    const h = await setupWithOp({ method: "client_secret_basic", roleRules: [{ value: "admins", role: "admin" }], t: gw });
+    try {
+      const { verifier, challenge } = await pkcePair();
+      const q = new URLSearchParams({ client_id: APP.clientId, redirect_uri: APP.redirectUri, state: "s-1", code_challenge: challenge, code_challenge_method: "S256", connection: h.connectionId });
+      const start = await gw.fetch(`/sso/authorize?${q}`);
+      expect(start.status).toBe(302);
+      const cb = await loginAtOp(new URL(start.headers.get("location")!), { email: "linus@acme.example", name: "Linus", groups: ["admins"] });
+      const res = await callback(h, cb);
+      expect(res.status).toBe(302);
+      const tok = await exchange(gw, new URL(res.headers.get("location")!).searchParams.get("code")!, verifier);
+      expect(tok.status).toBe(200);
+      const who = await app.withIdentity(identityOf((await tok.json()).access_token)).query(whoami, {});
+      expect(who).toMatchObject({ authMethod: "oidc", role: "admin", grants: ["projects:read", "projects:write"], connectionId: h.connectionId });
+      expect(await userChanges()).toMatchObject([{ existingUser: false, source: "oidc", groupId: h.groupId }]);
+    } finally {
+      await h.close();
+    }
   });
 });
 
