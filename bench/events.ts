@@ -10,10 +10,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeFunctionReference } from "convex/server";
 import { convexTest } from "convex-test";
-import schema from "../convex/schema";
-import { internal } from "../convex/_generated/api";
-import { logEvent } from "../convex/signin";
+import { internal } from "../src/component/_generated/api";
+import { logEvent } from "../src/component/signin";
 import { engineModules } from "../local/engine";
+import { asComponent, register } from "../src/test";
 import { startLocalGateway } from "../local/gateway";
 import { startReceiver } from "../test/events/receiver";
 import { fmt, printTable, type Row } from "./harness";
@@ -56,7 +56,10 @@ type Metrics = { documentsWritten: { used: number }; documentsRead: { used: numb
 
 async function perEvent(): Promise<Row[]> {
   process.env.GATEWAY_LOCAL = "1";
-  const t = convexTest({ schema, modules: engineModules(), transactionLimits: true });
+  const modules = engineModules();
+  const app = convexTest({ modules: modules.app, transactionLimits: true });
+  register(app, "ssoGateway", modules.component);
+  const t = asComponent(app);
   const { groupIds } = await t.mutation(internal.admin.seed.apply, { groups: [{ slug: "acme", name: "Acme", policy: { defaultRole: "member" } }], apps: [] });
   const groupId = groupIds.acme!;
   const measure = async (label: string, fn: (ctx: any) => Promise<unknown>): Promise<Row> => {

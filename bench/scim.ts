@@ -8,15 +8,15 @@
 // Caveat on requests/s: convex-test is an in-memory engine (with local/indexedReads.ts: index seeks), and
 // SCIMMY here runs against an in-memory Map with no HTTP layer; both numbers are single-process, no network,
 // and say more about per-request CPU than about a deployment.
-import { readdirSync, statSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { randomUUID } from "node:crypto";
+import { pathToFileURL } from "node:url";
 import { convexTest, type TestConvex } from "convex-test";
 import SCIMMY from "scimmy";
-import schema from "../convex/schema";
-import { internal } from "../convex/_generated/api";
-import { sha256b64url } from "../convex/scim/store";
+import schema from "../src/component/schema";
+import { internal } from "../src/component/_generated/api";
+import { sha256b64url } from "../src/component/scim/store";
+import { asComponent, register } from "../src/test";
+import { engineModules } from "../local/engine";
 import { coreSequence, entraSequence, oktaSequence, type Check, type ScimClient } from "../fixtures/scim/sequences";
 import { seedUsers } from "../test/scim/seed";
 import { benchScimHttp } from "./scimHttp";
@@ -25,27 +25,14 @@ import { scimOperationCounts } from "./scimCounts";
 
 type Row = Record<string, string | number>;
 type T = TestConvex<typeof schema>;
-const here = dirname(fileURLToPath(import.meta.url));
 const TOKEN = "bench-scim-token-0123456789abcdef";
-
-/** The modules map convexTest needs (vitest's import.meta.glob is not available under tsx). */
-function convexModules(): Record<string, () => Promise<any>> {
-  const root = join(here, "..", "convex");
-  const out: Record<string, () => Promise<any>> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(ts|js)$/.test(name) && !name.endsWith(".d.ts")) out[`./convex/${relative(root, p).split("\\").join("/")}`] = () => import(pathToFileURL(p).href);
-    }
-  };
-  walk(root);
-  return out;
-}
 
 async function gateway(limits: boolean) {
   process.env.CONVEX_SITE_URL ??= "http://127.0.0.1:3211";
-  const t: T = limits ? convexTest({ schema, modules: convexModules(), transactionLimits: true }) : convexTest(schema, convexModules());
+  const modules = engineModules();
+  const app = convexTest({ modules: modules.app, transactionLimits: limits });
+  register(app, "ssoGateway", modules.component);
+  const t: T = asComponent(app);
   await enableIndexedReads(t); // the local engine's indexed reads, as in `npm start`
   await t.run((ctx) => ctx.db.insert("groups", { slug: "bench", name: "Bench", policy: { defaultRole: "member" }, createdAt: 0 }));
   const { slug } = await t.mutation(internal.scim.admin.seedDirectory, { groupSlug: "bench", directoryId: "bench-dir", name: "Bench", token: TOKEN });

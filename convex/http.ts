@@ -1,19 +1,9 @@
-// Routing only: each protocol registers its own routes (STYLE.md, Convex conventions).
+// Routing only: the gateway component's whole HTTP surface, mounted at the root of this deployment's site URL.
 import { httpRouter } from "convex/server";
-import { registerEventRoutes } from "./events/http";
-import { registerIssuerRoutes } from "./oauth/http";
-import { registerOidcRoutes } from "./oidc/http";
-import { registerPortalRoutes } from "./portal/http";
-import { registerSamlRoutes } from "./saml/http";
-import { registerScimRoutes } from "./scim/http";
+import { gateway } from "./gateway";
 
 const http = httpRouter();
 
-registerIssuerRoutes(http);
-registerSamlRoutes(http);
-registerOidcRoutes(http);
-registerScimRoutes(http);
-registerEventRoutes(http);
-registerPortalRoutes(http);
+gateway.registerRoutes(http);
 
 export default http;

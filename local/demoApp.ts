@@ -1,6 +1,6 @@
 // The demo app: a plain page that signs in the way a real SPA on Convex would — PKCE, /sso/authorize (or the
 // local dev sign-in), the code exchange at /oauth/token, refresh and sign-out — and shows the decoded JWT.
-import { escapeHtml as esc } from "../convex/lib/pages";
+import { escapeHtml as esc } from "../src/component/lib/pages";
 
 export interface DemoButton {
   label: string;

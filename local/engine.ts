@@ -1,10 +1,10 @@
-// The offline engine behind `npm start`: convex/ served by convex-test with indexed reads (local/indexedReads.ts);
+// The offline engine behind `npm start`: the standalone app (convex/) mounting the gateway component, served by convex-test with indexed reads (local/indexedReads.ts);
 // local/store.ts keeps its state across restarts (snapshot + journal, same document IDs).
 import { convexTest } from "convex-test";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import schema from "../convex/schema";
+import { asComponent, register, type GatewayTest } from "../src/test";
 import { enableIndexedReads } from "./indexedReads";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -34,22 +34,31 @@ function loadOnce(href: string): () => Promise<unknown> {
   };
 }
 
-/** The modules map convex-test wants (what `import.meta.glob` gives it under vitest), plus local-only modules. */
-export function engineModules(): Record<string, () => Promise<unknown>> {
-  const convexDir = join(ROOT, "convex");
+function modulesOf(dir: string): Record<string, () => Promise<unknown>> {
   const modules: Record<string, () => Promise<unknown>> = {};
-  for (const file of listModules(convexDir)) modules[file] = loadOnce(pathToFileURL(file).href);
-  // Local-only modules, mounted as if they were in convex/ (never deployed).
-  modules[join(convexDir, "localDev.ts")] = loadOnce(pathToFileURL(join(ROOT, "local/convex/localDev.ts")).href);
+  for (const file of listModules(dir)) modules[file] = loadOnce(pathToFileURL(file).href);
   return modules;
 }
 
-function newEngine() {
-  return convexTest(schema, engineModules());
+/** The modules maps convex-test wants (what `import.meta.glob` gives it under vitest): the app and the component. */
+export function engineModules() {
+  const componentDir = join(ROOT, "src", "component");
+  const component = modulesOf(componentDir);
+  // Local-only modules, mounted as if they were in the component (never deployed).
+  component[join(componentDir, "localDev.ts")] = loadOnce(pathToFileURL(join(ROOT, "local/convex/localDev.ts")).href);
+  return { app: modulesOf(join(ROOT, "convex")), component };
+}
+
+/** The standalone app (convex/) with the gateway component registered; run/query/mutation act in the component. */
+function newEngine(): GatewayTest {
+  const modules = engineModules();
+  const app = convexTest({ modules: modules.app });
+  register(app, "ssoGateway", modules.component);
+  return asComponent(app);
 }
 export type Engine = ReturnType<typeof newEngine>;
 
-/** convex-test over convex/, with indexed reads (local/indexedReads.ts) instead of a table scan per query. */
+/** convex-test over the app and the component, with indexed reads (local/indexedReads.ts) instead of a table scan per query. */
 export async function createEngine(): Promise<Engine> {
   const t = newEngine();
   await enableIndexedReads(t);

@@ -12,13 +12,14 @@ import { makeFunctionReference } from "convex/server";
 import { generatePrivateJwks } from "../src/session/tokens";
 import { loadLocalConfig, type LocalConfig } from "./config";
 import { demoAppPage, devSignInPage, type DemoButton } from "./demoApp";
+import { envFromProcess } from "../src/component/lib/env";
 import { createEngine, type Engine } from "./engine";
 import { openStore } from "./store";
 import { localPlugins, type LocalPlugin } from "./plugins";
 import "./protocols";
 import { CLIENT_ADDRESS_HEADER } from "../src/shared/clientAddress";
-import { LOCAL_GATEWAY_MARKER } from "../convex/lib/env";
-import { errorPage } from "../convex/lib/pages";
+import { LOCAL_GATEWAY_MARKER } from "../src/component/lib/env";
+import { errorPage } from "../src/component/lib/pages";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -217,7 +218,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
         const { fn, args } = JSON.parse(body?.toString("utf8") ?? "{}");
         // convex-test's generic runner: resolves query / mutation / action by the module's export.
         const run = (engine as unknown as { fun(f: { udfPath: string; componentPath: string }, a: unknown): Promise<unknown> }).fun;
-        const result = await run({ udfPath: String(fn), componentPath: "" }, args ?? {});
+        // Admin functions are the gateway component's: run them there, with the env the app side passes down.
+        const result = await run({ udfPath: String(fn), componentPath: "ssoGateway" }, { ...(args ?? {}), env: envFromProcess() });
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ result: result ?? null }));
       } catch (err) {
         const e = err as { data?: unknown; message?: string };

@@ -20,8 +20,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { exportJWK, generateKeyPair } from "jose";
 import { makeFunctionReference } from "convex/server";
 import type { LocalPlugin, LocalPluginFactory } from "./plugins";
-import { escapeHtml as esc } from "../convex/lib/pages";
-import { groupBySlug } from "../convex/lib/lookups";
+import { escapeHtml as esc } from "../src/component/lib/pages";
+import { groupBySlug } from "../src/component/lib/lookups";
 
 // oidc-provider ships no type declarations: it is used through this narrow interface.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -15,7 +15,7 @@ import { assembleCertificate, tbsCertificate, importRsaSigningKey } from "../src
 import { buildRedirectUrl, decodeRedirect } from "../src/saml/redirectBinding";
 import { buildLogoutRequest, buildLogoutResponse, STATUS } from "../src/saml/messages";
 import { xmlEscape as x, samlInstant } from "../src/saml/encoding";
-import { escapeHtml as esc } from "../convex/lib/pages";
+import { escapeHtml as esc } from "../src/component/lib/pages";
 
 const NS_P = "urn:oasis:names:tc:SAML:2.0:protocol";
 const NS_A = "urn:oasis:names:tc:SAML:2.0:assertion";

@@ -92,16 +92,20 @@ function readJournal(file: string): { lines: JournalLine[]; goodBytes: number } 
   return { lines, goodBytes: Buffer.byteLength(text.slice(0, offset)) };
 }
 
+const GATEWAY_COMPONENT = "ssoGateway";
+
 function loadSnapshot(file: string, dbs: Map<string, DatabaseFake>): Snapshot & { current: boolean } {
   if (!existsSync(file)) return { version: 2, seq: 0, databases: {}, current: false };
   const raw = JSON.parse(readFileSync(file, "utf8")) as Snapshot | LegacySnapshot;
   if (raw.version === 2) return { ...raw, current: true };
   // Version 1 (a whole-state JSON dump of the app's tables, plain JSON values): same documents, no counter.
   const documents = Object.values(raw.tables).flat();
-  const root = dbs.get("");
+  // Those tables are the gateway's, which now lives in the mounted component (the app root has no tables).
+  const path = dbs.has(GATEWAY_COMPONENT) ? GATEWAY_COMPONENT : "";
+  const root = dbs.get(path);
   const nextDocId = Math.max(root?._nextDocId ?? 10000, ...documents.map((d) => counterOf(String(d._id)) + 1));
   const lastCreationTime = Math.max(0, ...documents.map((d) => Number(d._creationTime)));
-  return { version: 2, seq: 0, databases: { "": { nextDocId, lastCreationTime, documents } }, current: false };
+  return { version: 2, seq: 0, databases: { [path]: { nextDocId, lastCreationTime, documents } }, current: false };
 }
 
 function putDocument(db: DatabaseFake, id: string, doc: JsonDoc | null) {

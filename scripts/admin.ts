@@ -36,9 +36,23 @@ try {
   process.exit(2);
 }
 
+// The gateway is a component of the deployment: its functions run through the app's internal admin:run, which
+// passes the env down. The kind (query / mutation / action) comes from the component's module itself.
+async function kindOf(name: string): Promise<"query" | "mutation" | "action"> {
+  const [modulePath, exportName = "default"] = name.split(":");
+  const mod = (await import(`../src/component/${modulePath}.ts`)) as Record<string, { isQuery?: boolean; isMutation?: boolean }>;
+  const exported = mod[exportName];
+  if (!exported) {
+    console.error(`no function ${name} in the gateway component`);
+    process.exit(2);
+  }
+  return exported.isQuery ? "query" : exported.isMutation ? "mutation" : "action";
+}
+const kind = prod || deployment ? await kindOf(fn) : undefined;
+
 if ((prod || deployment) && !ndjson) {
   const extra = prod ? ["--prod"] : ["--deployment-name", deployment!];
-  const r = spawnSync("npx", ["convex", "run", ...extra, fn, JSON.stringify(args)], { stdio: "inherit" });
+  const r = spawnSync("npx", ["convex", "run", ...extra, "admin:run", JSON.stringify({ kind, fn, args })], { stdio: "inherit" });
   process.exit(r.status ?? 1);
 }
 
@@ -46,7 +60,7 @@ type Page = { ndjson: string; nextCursor: number; done: boolean };
 async function callOnce(callArgs: unknown): Promise<Page> {
   if (prod || deployment) {
     const extra = prod ? ["--prod"] : ["--deployment-name", deployment!];
-    const r = spawnSync("npx", ["convex", "run", ...extra, fn!, JSON.stringify(callArgs)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    const r = spawnSync("npx", ["convex", "run", ...extra, "admin:run", JSON.stringify({ kind, fn, args: callArgs })], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
     if (r.status !== 0) process.exit(r.status ?? 1);
     return JSON.parse(r.stdout) as Page;
   }

@@ -71,8 +71,14 @@ export async function checkRuntimeSplit(files: string[], root = process.cwd()): 
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const root = process.cwd();
-  const files = convexModules(join(root, "convex"));
+  // The standalone app, the component, and the app-side gateway code every app bundles (src/gateway, src/server).
+  const componentFiles = convexModules(join(root, "src", "component"));
+  const files = [...convexModules(join(root, "convex")), ...componentFiles, ...convexModules(join(root, "src", "gateway")), ...convexModules(join(root, "src", "server"))];
   const violations = await checkRuntimeSplit(files, root);
+  // Convex refuses "use node" modules inside a component: those live app-side (src/gateway/saml, convex/samlNode.ts).
+  for (const f of componentFiles) {
+    if (isUseNode(readFileSync(f, "utf8"))) violations.push({ module: relative(root, f), problem: '"use node" is not supported inside a component' });
+  }
   const checked = files.filter((f) => !isUseNode(readFileSync(f, "utf8"))).length;
   if (violations.length) {
     console.error(`runtime split: ${violations.length} problem(s) in modules that run in Convex's default runtime:`);

@@ -1,21 +1,27 @@
 // Shared test helpers: a convex-test instance over convex/, seeding, PKCE, and a whole-database snapshot
 // for asserting that bad input wrote nothing.
 import { convexTest } from "convex-test";
-import schema from "../convex/schema";
-import { internal } from "../convex/_generated/api";
-import type { Id } from "../convex/_generated/dataModel";
-import { completeSignIn, type SignInProfile } from "../convex/signin";
-import { insertAuthRequest } from "../convex/sso/authorize";
+import schema from "../src/component/schema";
+import { internal } from "../src/component/_generated/api";
+import type { Id } from "../src/component/_generated/dataModel";
+import { completeSignIn, type SignInProfile } from "../src/component/signin";
+import { insertAuthRequest } from "../src/component/sso/authorize";
 import { pkceS256, randomToken } from "../src/session/encoding";
 import { expect } from "vitest";
 import { isSignInFailureTrace } from "../src/events/catalogue";
+import { asComponent, componentModules, register, type GatewayTest } from "../src/test";
 
+/** The standalone app (convex/: routes and the "use node" SAML actions); the gateway is its component. */
 export const modules = import.meta.glob("../convex/**/*.ts");
 
-export function newGateway() {
-  return convexTest(schema, modules);
+/** The app with the gateway component registered; `run`/`query`/`mutation`/`action` act inside the component. */
+export function newGateway(opts: { transactionLimits?: boolean; componentModules?: Record<string, () => Promise<unknown>> } = {}): GatewayTest {
+  const app = convexTest({ modules, transactionLimits: opts.transactionLimits ?? false });
+  // Extra test-only modules mount inside the component (keys like "./component/testSubscriber.ts").
+  register(app, "ssoGateway", opts.componentModules ? { ...componentModules(), ...opts.componentModules } : undefined);
+  return asComponent(app);
 }
-export type TestGateway = ReturnType<typeof newGateway>;
+export type TestGateway = GatewayTest;
 
 export const APP = { clientId: "demo-app", redirectUri: "https://app.example.test/callback", origin: "https://app.example.test" };
 

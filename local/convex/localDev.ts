@@ -1,11 +1,11 @@
 // The local gateway's dev sign-in. This module lives outside convex/ on purpose: `npx convex deploy` never
 // ships it, so it cannot be enabled on a real deployment. The local gateway adds it to the engine's modules.
 import { ConvexError, v } from "convex/values";
-import { internalMutation } from "../../convex/_generated/server";
-import { completeSignIn } from "../../convex/signin";
-import { appForRedirect, insertAuthRequest } from "../../convex/sso/authorize";
-import { groupBySlug } from "../../convex/lib/lookups";
-import { isLocalGateway } from "../../convex/lib/env";
+import { internalMutation } from "../../src/component/lib/functions";
+import { completeSignIn } from "../../src/component/signin";
+import { appForRedirect, insertAuthRequest } from "../../src/component/sso/authorize";
+import { groupBySlug } from "../../src/component/lib/lookups";
+import { isLocalGateway } from "../../src/component/lib/env";
 
 export const signIn = internalMutation({
   args: {

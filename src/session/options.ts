@@ -7,6 +7,13 @@ import { DEFAULT_RETRY_SCHEDULE_MS } from "../events/backoff";
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
 
+const roleSchema = z
+  .object({
+    label: z.string().min(1).max(100),
+    grants: z.array(z.string().min(1).max(100)).max(200).default([]),
+  })
+  .strict();
+
 export const gatewayOptionsSchema = z
   .object({
     jwt: z
@@ -59,6 +66,13 @@ export const gatewayOptionsSchema = z
       })
       .strict()
       .default({ retentionDays: 365, webhookRetryScheduleMs: [...DEFAULT_RETRY_SCHEDULE_MS], webhookTimeoutMs: 10_000 }),
+    authorization: z
+      .object({
+        /** App-defined roles: role rules map IdP groups to these names; grants are resolved server-side. */
+        roles: z.record(z.string().regex(/^[A-Za-z][\w:.-]{0,63}$/, "role names are letters, digits, _ : . -"), roleSchema).default({}),
+      })
+      .strict()
+      .default({ roles: {} }),
   })
   .strict();
 
@@ -93,4 +107,11 @@ export function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** The grants of a set of roles, from `authorization.roles` (unknown roles grant nothing). */
+export function grantsOf(roles: Readonly<Record<string, { grants: readonly string[] }>>, names: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const name of names) for (const grant of roles[name]?.grants ?? []) out.add(grant);
+  return [...out].sort();
 }

@@ -2,20 +2,18 @@
 // function-handle subscribers in the same transaction, the audit log (pagination, NDJSON, retention sweep)
 // and webhook retries on a fake clock (Standard Webhooks signatures verified by the library).
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { convexTest } from "convex-test";
 import { createFunctionHandle, makeFunctionReference } from "convex/server";
 import { Webhook } from "standardwebhooks";
-import schema from "../../convex/schema";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
-import { logEvent } from "../../convex/signin";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
+import { logEvent } from "../../src/component/signin";
 import { DEFAULT_RETRY_SCHEDULE_MS, RETRY_JITTER } from "../../src/events/backoff";
-import { modules as convexModules, seedGroupAndApp, signIn, snapshot } from "../helpers";
+import { newGateway as newTestGateway, seedGroupAndApp, signIn, snapshot } from "../helpers";
 import { calls } from "./fixtures/subscriber";
 import { inOrderPerGroup, type ReceivedEvent } from "./receiver";
 
-const modules = { ...convexModules, "../convex/testSubscriber.ts": () => import("./fixtures/subscriber") };
-const newGateway = () => convexTest(schema, modules);
+// The subscriber fixture is mounted in the component, where a function handle of the gateway's own may point.
+const newGateway = () => newTestGateway({ componentModules: { "./component/testSubscriber.ts": () => import("./fixtures/subscriber") } });
 type T = ReturnType<typeof newGateway>;
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -1,6 +1,6 @@
 // Admin operations: validated where written, errors carry the field path, deletes cascade and revoke.
 import { beforeEach, describe, expect, test } from "vitest";
-import { internal } from "../../convex/_generated/api";
+import { internal } from "../../src/component/_generated/api";
 import { APP, exchange, newGateway, refresh, seedGroupAndApp, signIn, snapshot, type TestGateway } from "../helpers";
 
 let t: TestGateway;

@@ -4,8 +4,8 @@
 // cannot rewrite another tenant's view of a person.
 import { afterEach, describe, expect, it } from "vitest";
 import { decodeJwt, type JWTPayload } from "jose";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
 import { baseClaims, expectOnlyTrace, setupWithFakeOp, signIdToken, startFakeOp, type FakeHarness, type FakeOp } from "../oidc/harness";
 import { APP, exchange, pkcePair, refresh, type TestGateway } from "../helpers";
 import { DEMO_TOKEN, USER_SCHEMA } from "../scim/helpers";

@@ -2,7 +2,7 @@
 // inside the local gateway's own process — never from a deployment's environment alone — and `npm start --host`
 // on a non-loopback address warns and turns the dev sign-in off unless --allow-dev-signin.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { encryptionKey, isLocalGateway, LOCAL_GATEWAY_MARKER } from "../../convex/lib/env";
+import { encryptionKey, isLocalGateway, LOCAL_GATEWAY_MARKER } from "../../src/component/lib/env";
 import { devSignInEnabled, exposedHostWarning } from "../../local/gateway";
 
 const marker = globalThis as Record<symbol, unknown>;

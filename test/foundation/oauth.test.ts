@@ -125,7 +125,7 @@ describe("authorization_code grant", () => {
   });
 
   test("a code cannot be redeemed by another app", async () => {
-    await t.mutation((await import("../../convex/_generated/api")).internal.admin.apps.create, {
+    await t.mutation((await import("../../src/component/_generated/api")).internal.admin.apps.create, {
       clientId: "other-app",
       name: "Other",
       redirectUris: [APP.redirectUri],
@@ -243,7 +243,7 @@ describe("maintenance sweep", () => {
     const tok = await (await exchange(t, live.code, live.verifier)).json();
     await signIn(t, groupId); // an unexchanged code that will expire
     vi.setSystemTime(Date.now() + 2 * 60_000);
-    const { internal } = await import("../../convex/_generated/api");
+    const { internal } = await import("../../src/component/_generated/api");
     const swept = await t.mutation(internal.maintenance.sweep, {});
     expect(swept).toEqual({ authRequests: 0, authCodes: 2, refreshTokens: 0, ssoTraces: 0, rateLimits: 0 });
     expect((await refresh(t, tok.refresh_token)).status).toBe(200);

@@ -3,8 +3,8 @@
 // nothing, failed sign-ins per IdP subject are capped, and every sweep clears its whole backlog.
 // Client addresses are loopback strings in the header Convex's edge sets (x-forwarded-for, last entry).
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
 import { clientAddressKey } from "../../src/shared/clientAddress";
 import { APP, form, newGateway, pkcePair, seedGroupAndApp, snapshot, type TestGateway } from "../helpers";
 

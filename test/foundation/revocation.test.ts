@@ -2,8 +2,8 @@
 // session dies revokes it (with a session.revoked event) and stops refresh at once, refresh within the grace
 // window is idempotent (one chain per session), and /sso/authorize error redirects carry `iss` (RFC 9207).
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
 import { APP, exchange, form, newGateway, pkcePair, refresh, seedGroupAndApp, signIn, type TestGateway } from "../helpers";
 
 const ISSUER = "https://gw.example.test";

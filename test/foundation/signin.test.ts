@@ -1,9 +1,9 @@
 // complete-sign-in (the seam SAML and OIDC call) and /sso/authorize's request checks.
 import { beforeEach, describe, expect, test, vi } from "vitest";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
-import { completeSignIn } from "../../convex/signin";
-import { insertAuthRequest } from "../../convex/sso/authorize";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
+import { completeSignIn } from "../../src/component/signin";
+import { insertAuthRequest } from "../../src/component/sso/authorize";
 import { APP, newGateway, pkcePair, seedGroupAndApp, snapshot, type TestGateway } from "../helpers";
 
 let t: TestGateway;

@@ -1,7 +1,7 @@
 // Writing a connection: validated where it is written (dotted path), secret sealed, key generated; nothing is
 // written on a bad config. Expired states are purged in bounded batches.
 import { describe, expect, it, beforeEach } from "vitest";
-import { internal } from "../../convex/_generated/api";
+import { internal } from "../../src/component/_generated/api";
 import { newGateway, seedGroupAndApp, snapshot } from "../helpers";
 
 beforeEach(() => {

@@ -1,7 +1,7 @@
 // OIDC sign-in against a real OP (node-oidc-provider in-process on 127.0.0.1), driven through convex/http.ts.
 import { afterEach, describe, expect, it } from "vitest";
 import { APP, snapshot } from "../helpers";
-import { internal } from "../../convex/_generated/api";
+import { internal } from "../../src/component/_generated/api";
 import { authorize, callback, counts, expectOnlyTrace, loginAtOp, setupWithOp, type OpHarness } from "./harness";
 
 let h: OpHarness | undefined;

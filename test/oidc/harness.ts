@@ -3,8 +3,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "vitest";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
 import { startTestOidcProvider, type TestOidcClient, type TestOidcProvider } from "../../local/oidcIdp";
 import { APP, expectOnlyTraceWritten, newGateway, pkcePair, seedGroupAndApp, snapshot, type TestGateway } from "../helpers";
 
@@ -60,11 +60,13 @@ export async function setupWithOp(opts: {
   method: TestOidcClient["token_endpoint_auth_method"];
   config?: Record<string, unknown>;
   roleRules?: Array<{ value: string; role: string }>;
+  /** Another app mounting the gateway (embedded-mode tests); default: the standalone app. */
+  t?: TestGateway;
 }): Promise<OpHarness> {
   process.env.GATEWAY_LOCAL = "1"; // lets the RP talk http to 127.0.0.1 (the SSRF guard's named opt-in)
   const net = await startLoopbackServer();
   const issuer = `${net.origin}/_idp/oidc`;
-  const t = newGateway();
+  const t = opts.t ?? newGateway();
   const groupId = await seedGroupAndApp(t);
   const secret = opts.method === "private_key_jwt" ? undefined : "s3cret-for-tests-0123456789";
   const saved = await t.action(internal.oidc.admin.saveConnection, {

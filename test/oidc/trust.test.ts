@@ -2,7 +2,7 @@
 // (an in-process Graph stub on 127.0.0.1) or failing closed, and a token-endpoint timeout traced as such.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { internal } from "../../convex/_generated/api";
+import { internal } from "../../src/component/_generated/api";
 import {
   baseClaims,
   expectOnlyTrace,

@@ -4,8 +4,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
 import { lookupTxt, normalizeDomain, DohError } from "../../src/portal/doh";
 import { APP, newGateway, pkcePair, seedGroupAndApp, type TestGateway } from "../helpers";
 

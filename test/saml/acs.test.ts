@@ -3,8 +3,8 @@
 // each asserts its trace code and that nothing but the trace row was written.
 import { beforeEach, describe, expect, it } from "vitest";
 import { decodeJwt } from "jose";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -2,8 +2,8 @@
 // rotation: while a "next" key exists both keys decrypt; after "promote" the retired key no longer does.
 import { beforeEach, describe, expect, it } from "vitest";
 import { DOMParser } from "@xmldom/xmldom";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
 import { newGateway, snapshot, type TestGateway } from "../helpers";
 import { expectTracedFailure, postAcs, setupSaml, startLogin, testIdp } from "./samlFlow";
 

@@ -1,7 +1,7 @@
 // Issue 9 item 8: signIn.maxFailedAttemptsPerHour caps failed sign-ins per IdP subject (connection + NameID):
 // once reached, that subject's next verified response gets a 429 page (no trace, nothing written).
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
-import type { Id } from "../../convex/_generated/dataModel";
+import type { Id } from "../../src/component/_generated/dataModel";
 import { newGateway, snapshot, type TestGateway } from "../helpers";
 import { postAcs, setupSaml, startLogin, testIdp } from "./samlFlow";
 

@@ -1,7 +1,7 @@
 // Issue 9 item 9: a valid response posted without RelayState must find its pending AuthnRequest by InResponseTo
 // (an index lookup), however many newer pending requests anonymous /sso/authorize calls have piled up.
 import { beforeEach, expect, it } from "vitest";
-import type { Id } from "../../convex/_generated/dataModel";
+import type { Id } from "../../src/component/_generated/dataModel";
 import { newGateway, type TestGateway } from "../helpers";
 import { expectTracedFailure, postAcs, setupSaml, startLogin, testIdp } from "./samlFlow";
 import { snapshot } from "../helpers";

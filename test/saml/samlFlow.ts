@@ -2,8 +2,8 @@
 // and the browser's steps (/sso/authorize → IdP → ACS).
 import { expect } from "vitest";
 import { DOMParser } from "@xmldom/xmldom";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
 import { createTestSamlIdp, type TestSamlIdp } from "../../local/samlIdp";
 import { decodeRedirect } from "../../src/saml/redirectBinding";
 import { isSamlTraceCode } from "../../src/saml/spErrors";

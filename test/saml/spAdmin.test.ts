@@ -3,8 +3,8 @@
 // warnings, the SP metadata route, and the local gateway's idempotent seeding helper.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ConvexError } from "convex/values";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
 import { newGateway, seedGroupAndApp, snapshot, type TestGateway } from "../helpers";
 import { createTestSamlIdp } from "../../local/samlIdp";
 import { parseCertificate } from "../../src/saml/x509";

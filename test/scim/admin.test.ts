@@ -1,6 +1,6 @@
 // SCIM admin functions: validation paths (codes, nothing written) and the happy path.
 import { describe, expect, test } from "vitest";
-import { internal } from "../../convex/_generated/api";
+import { internal } from "../../src/component/_generated/api";
 import { DEMO_TOKEN, setup, snapshot } from "./helpers";
 
 const code = async (p: Promise<unknown>) => {

@@ -1,7 +1,7 @@
 // Bad-input matrix through convex/http.ts: each case asserts status + scimType and that NOTHING changed
 // (every SCIM and identity table compared before/after). Attack/bad cases outnumber the happy paths.
 import { beforeAll, describe, expect, test } from "vitest";
-import { internal } from "../../convex/_generated/api";
+import { internal } from "../../src/component/_generated/api";
 import { DEMO_TOKEN, ERROR_SCHEMA, GROUP_SCHEMA, PATCH_OP, setup, snapshot, user, USER_SCHEMA, type Env } from "./helpers";
 
 let env: Env;

@@ -1,12 +1,12 @@
 // Shared setup for SCIM convex-test suites: a group, a directory and a token, and a fetch wrapper.
 /// <reference types="vite/client" />
-import { convexTest, type TestConvex } from "convex-test";
+import type { TestConvex } from "convex-test";
 import { vi } from "vitest";
-import schema from "../../convex/schema";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
+import schema from "../../src/component/schema";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
 
-export const modules = import.meta.glob("../../convex/**/*.ts");
+import { newGateway } from "../helpers";
 export const SITE = "https://gw.example.test";
 export const DEMO_TOKEN = "scim-test-token-0123456789abcdef";
 
@@ -25,7 +25,7 @@ export interface Env {
 
 export async function setup(opts: { policy?: Record<string, unknown>; slug?: string; limits?: boolean } = {}): Promise<Env> {
   vi.stubEnv("CONVEX_SITE_URL", SITE);
-  const t: T = opts.limits ? convexTest({ schema, modules, transactionLimits: true }) : convexTest(schema, modules);
+  const t: T = newGateway({ transactionLimits: opts.limits === true });
   const groupId = await t.run((ctx) =>
     ctx.db.insert("groups", { slug: "acme", name: "Acme", policy: { defaultRole: "member", ...(opts.policy ?? {}) } as never, createdAt: 0 }),
   );

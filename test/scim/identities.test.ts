@@ -1,8 +1,8 @@
 // SCIM → gateway identities (issue 6 bullet 11): users, memberships, deprovisioning, session revocation, roles.
 import { describe, expect, test } from "vitest";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
-import { findScimLinkedUser } from "../../convex/scim/link";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
+import { findScimLinkedUser } from "../../src/component/scim/link";
 import { GROUP_SCHEMA, PATCH_OP, setup, user, type Env } from "./helpers";
 
 async function seedSession(env: Env, userId: Id<"users">) {

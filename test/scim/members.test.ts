@@ -1,7 +1,7 @@
 // Big groups within Convex's per-transaction limits (enforced: transactionLimits: true), and role
 // recomputation for many members in scheduled batches.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { internal } from "../../convex/_generated/api";
+import { internal } from "../../src/component/_generated/api";
 import { GROUP_SCHEMA, PATCH_OP, setup, snapshot } from "./helpers";
 import { seedUsers } from "./seed";
 

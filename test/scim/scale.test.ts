@@ -6,11 +6,11 @@
 // and convexTest runs with transactionLimits: true, so Convex's per-transaction limits (32k documents read,
 // 16k written) are enforced — a scan of 100k users would fail the request outright.
 import { beforeAll, describe, expect, test } from "vitest";
-import { convexTest } from "convex-test";
-import schema from "../../convex/schema";
-import { internal } from "../../convex/_generated/api";
-import { sha256b64url } from "../../convex/scim/store";
-import { DEMO_TOKEN, modules, setup, USER_SCHEMA, type Env } from "./helpers";
+import { newGateway } from "../helpers";
+import schema from "../../src/component/schema";
+import { internal } from "../../src/component/_generated/api";
+import { sha256b64url } from "../../src/component/scim/store";
+import { DEMO_TOKEN, setup, USER_SCHEMA, type Env } from "./helpers";
 import { seedUsers, seededUser } from "./seed";
 
 async function call(env: Env, method: string, path: string, body?: unknown) {
@@ -104,7 +104,7 @@ describe.each([1_000, 10_000])("%i users", (n) => {
 });
 
 test("the engine's read counter is what we think it is (sanity)", async () => {
-  const t = convexTest({ schema, modules, transactionLimits: true });
+  const t = newGateway({ transactionLimits: true });
   const reads = await t.run(async (ctx) => {
     const g = await ctx.db.insert("groups", { slug: "g", name: "g", policy: { defaultRole: "m" }, createdAt: 0 });
     await ctx.db.get(g);

@@ -4,9 +4,9 @@
 // test/scim/scale.test.ts checks a seeded row has the same shape as one created over HTTP.
 // No vitest import here: bench/scim.ts uses it under tsx.
 import type { TestConvex } from "convex-test";
-import type schema from "../../convex/schema";
-import type { Id } from "../../convex/_generated/dataModel";
-import { SEQ_BUCKET } from "../../convex/scim/store";
+import type schema from "../../src/component/schema";
+import type { Id } from "../../src/component/_generated/dataModel";
+import { SEQ_BUCKET } from "../../src/component/scim/store";
 
 type T = TestConvex<typeof schema>;
 

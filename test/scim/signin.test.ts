@@ -1,8 +1,8 @@
 // Across the seam: a SCIM-provisioned person signs in later and lands on the same gateway user; SCIM
 // deactivation then stops their refresh token and blocks the next sign-in (issue 6 bullet 11).
 import { describe, expect, test } from "vitest";
-import { internal } from "../../convex/_generated/api";
-import type { Id } from "../../convex/_generated/dataModel";
+import { internal } from "../../src/component/_generated/api";
+import type { Id } from "../../src/component/_generated/dataModel";
 import { exchange, newGateway, refresh, seedGroupAndApp, signIn } from "../helpers";
 import { DEMO_TOKEN, PATCH_OP, USER_SCHEMA } from "./helpers";
 

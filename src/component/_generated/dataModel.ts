@@ -1,0 +1,18 @@
+/* eslint-disable */
+/**
+ * Generated data model utility.
+ *
+ * THIS CODE IS AUTOMATICALLY GENERATED.
+ *
+ * To regenerate, run `npm run codegen` (scripts/component-codegen.ts).
+ * @module
+ */
+
+import type { DataModelFromSchemaDefinition, DocumentByName, TableNamesInDataModel, SystemTableNames } from "convex/server";
+import type { GenericId } from "convex/values";
+import schema from "../schema.js";
+
+export type TableNames = TableNamesInDataModel<DataModel>;
+export type Doc<TableName extends TableNames> = DocumentByName<DataModel, TableName>;
+export type Id<TableName extends TableNames | SystemTableNames> = GenericId<TableName>;
+export type DataModel = DataModelFromSchemaDefinition<typeof schema>;

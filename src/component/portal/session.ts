@@ -1,0 +1,110 @@
+// Portal sessions: redeeming a setup link (single use) opens one; the cookie holds a random value whose
+// SHA-256 is the row's key; each session has its own CSRF token. Every portal action is an audited event.
+import { v } from "convex/values";
+import { internalMutation, internalQuery, type QueryCtx } from "../lib/functions";
+import type { Doc } from "../_generated/dataModel";
+import { randomToken, sha256b64url } from "../lib/crypto";
+import { logEvent } from "../signin";
+
+export const SESSION_TTL_MS = 60 * 60 * 1000;
+
+type LinkLookup = { kind: "ok"; link: Doc<"portalLinks"> } | { kind: "unknown" | "used" | "expired" | "revoked" };
+
+async function linkByToken(ctx: QueryCtx, token: string): Promise<LinkLookup> {
+  if (!/^psl_[A-Za-z0-9_-]{43}$/.test(token)) return { kind: "unknown" };
+  const hash = await sha256b64url(token);
+  const link = await ctx.db.query("portalLinks").withIndex("by_hash", (q) => q.eq("hash", hash)).unique();
+  if (!link) return { kind: "unknown" };
+  if (link.revokedAt !== undefined) return { kind: "revoked" };
+  if (link.usedAt !== undefined) return { kind: "used" };
+  if (link.expiresAt <= Date.now()) return { kind: "expired" };
+  return { kind: "ok", link };
+}
+
+/** What the GET of a link may show (nothing is consumed): the group's name, or why the link is no good. */
+export const inspectLink = internalQuery({
+  args: { token: v.string() },
+  handler: async (ctx, { token }) => {
+    const found = await linkByToken(ctx, token);
+    if (found.kind !== "ok") return { ok: false as const, reason: found.kind };
+    const group = await ctx.db.get(found.link.groupId);
+    return { ok: true as const, groupName: group?.name ?? "your organisation" };
+  },
+});
+
+/** POST of a link: consume it (single use) and open a session. Returns the cookie value once. */
+export const redeem = internalMutation({
+  args: { token: v.string() },
+  handler: async (ctx, { token }) => {
+    const found = await linkByToken(ctx, token);
+    if (found.kind !== "ok") return { ok: false as const, reason: found.kind };
+    const now = Date.now();
+    const link = found.link;
+    await ctx.db.patch(link._id, { usedAt: now });
+    const cookie = randomToken(32);
+    const expiresAt = Math.min(now + SESSION_TTL_MS, link.expiresAt);
+    const sessionId = await ctx.db.insert("portalSessions", {
+      linkId: link._id,
+      groupId: link.groupId,
+      hash: await sha256b64url(cookie),
+      csrf: randomToken(24),
+      intents: link.intents,
+      createdAt: now,
+      expiresAt,
+    });
+    await logEvent(ctx, "portal.session.opened", link.groupId, { linkId: link._id, portalSessionId: sessionId });
+    return { ok: true as const, cookie, maxAgeSec: Math.max(1, Math.floor((expiresAt - now) / 1000)) };
+  },
+});
+
+export type PortalSession = {
+  sessionId: Doc<"portalSessions">["_id"];
+  groupId: Doc<"groups">["_id"];
+  groupName: string;
+  intents: Doc<"portalSessions">["intents"];
+  csrf: string;
+  expiresAt: number;
+};
+
+/** The session a cookie value names, if it is live (not expired, not revoked, its link not revoked). */
+export async function sessionByCookie(ctx: QueryCtx, cookie: string | undefined): Promise<PortalSession | null> {
+  if (!cookie || !/^[A-Za-z0-9_-]{43}$/.test(cookie)) return null;
+  const hash = await sha256b64url(cookie);
+  const s = await ctx.db.query("portalSessions").withIndex("by_hash", (q) => q.eq("hash", hash)).unique();
+  if (!s || s.revokedAt !== undefined || s.expiresAt <= Date.now()) return null;
+  const link = await ctx.db.get(s.linkId);
+  if (!link || link.revokedAt !== undefined) return null;
+  const group = await ctx.db.get(s.groupId);
+  if (!group) return null;
+  return { sessionId: s._id, groupId: s.groupId, groupName: group.name, intents: s.intents, csrf: s.csrf, expiresAt: s.expiresAt };
+}
+
+export const current = internalQuery({
+  args: { cookie: v.optional(v.string()) },
+  handler: (ctx, { cookie }) => sessionByCookie(ctx, cookie),
+});
+
+export const logout = internalMutation({
+  args: { sessionId: v.id("portalSessions") },
+  returns: v.null(),
+  handler: async (ctx, { sessionId }) => {
+    const s = await ctx.db.get(sessionId);
+    if (s && s.revokedAt === undefined) {
+      await ctx.db.patch(sessionId, { revokedAt: Date.now() });
+      await logEvent(ctx, "portal.session.closed", s.groupId, { portalSessionId: sessionId });
+    }
+    return null;
+  },
+});
+
+/** Audit: one event per portal action, naming the session it came from. */
+export const audit = internalMutation({
+  args: { sessionId: v.id("portalSessions"), type: v.string(), data: v.any() },
+  returns: v.null(),
+  handler: async (ctx, { sessionId, type, data }) => {
+    const s = await ctx.db.get(sessionId);
+    if (!s) return null;
+    await logEvent(ctx, type, s.groupId, { ...(data ?? {}), portalSessionId: sessionId });
+    return null;
+  },
+});

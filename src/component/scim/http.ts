@@ -1,0 +1,136 @@
+// SCIM HTTP action: authenticate (hash the bearer token) → parse the request line → ONE internal mutation
+// (convex/scim/api.ts: verifies the token, validates, writes) → render application/scim+json.
+// The router has no path parameters: routes are registered with pathPrefix "/scim/v2/".
+import { ConvexError } from "convex/values";
+import type { HttpRouter } from "convex/server";
+import { internal } from "../_generated/api";
+import { httpAction, type ActionCtx } from "../lib/functions";
+import { clientAddressKey } from "../../shared/clientAddress";
+import { ScimError, renderError } from "../../scim/errors";
+import { LIMITS } from "../../scim/schemas";
+import { BodyTooLargeError, readBodyCapped } from "../../shared/body";
+import { sha256b64url } from "./store";
+import { bearerToken as bearer } from "../lib/http";
+
+export const SCIM_PREFIX = "/scim/v2/";
+const CONTENT_TYPE = "application/scim+json; charset=utf-8";
+
+function errorResponse(e: ScimError, extra: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(renderError(e)), { status: e.status, headers: { "Content-Type": CONTENT_TYPE, ...extra } });
+}
+
+
+function acceptableContentType(req: Request): boolean {
+  const ct = req.headers.get("content-type");
+  if (!ct) return true;
+  const mime = ct.split(";")[0]!.trim().toLowerCase();
+  return mime === "application/scim+json" || mime === "application/json";
+}
+
+async function readBody(req: Request): Promise<string | undefined> {
+  let bytes: Uint8Array | null;
+  try {
+    bytes = await readBodyCapped(req, LIMITS.maxBodyBytes);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) throw new ScimError(413, undefined, `request body is larger than ${LIMITS.maxBodyBytes} bytes`);
+    throw e;
+  }
+  if (bytes === null) return undefined;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ScimError(400, "invalidSyntax", "request body is not UTF-8");
+  }
+}
+
+/** The methods RFC 7644 §3.2 defines; every other method on a SCIM route is a SCIM 405. */
+const SCIM_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+/** 401 counts against the address (and the directory); 429 carries Retry-After (RFC 7644 §3.12, RFC 6585 §4). */
+async function authFailureHeaders(ctx: ActionCtx, e: ScimError, address?: string, directory?: string): Promise<Record<string, string>> {
+  if (e.status === 429) return { "Retry-After": /retry after (\d+) s/.exec(e.detail)?.[1] ?? "60" };
+  if (e.status === 405) return { Allow: SCIM_METHODS.join(", ") };
+  if (e.status !== 401) return {};
+  if (address !== undefined && directory !== undefined) {
+    await ctx.runMutation(internal.limits.recordScimAuthFailure, { address, directory: directory.slice(0, 64) });
+  }
+  return { "WWW-Authenticate": 'Bearer realm="scim"' };
+}
+
+export const scimHttp = httpAction(async (ctx, req) => {
+  let address: string | undefined;
+  let scimDirectory: string | undefined;
+  try {
+    const url = new URL(req.url);
+    const rest = url.pathname.slice(SCIM_PREFIX.length);
+    const segments = rest.split("/").filter((s) => s !== "").map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        throw new ScimError(404, undefined, "no such SCIM endpoint");
+      }
+    });
+    const [directory, ...path] = segments;
+    if (!directory) throw new ScimError(404, undefined, "no such SCIM endpoint");
+    // OPTIONS (and any method SCIM does not define) before authentication: it reveals nothing either way.
+    const method = req.method.toUpperCase();
+    if (!SCIM_METHODS.includes(method as (typeof SCIM_METHODS)[number])) {
+      throw new ScimError(405, undefined, `${method.slice(0, 20)} is not a SCIM method (RFC 7644 §3.2)`);
+    }
+    // authenticate (an address with too many failed authentications gets 429 until its bucket refills)
+    address = clientAddressKey(req.headers);
+    scimDirectory = directory;
+    const limit = await ctx.runQuery(internal.limits.checkScimAuth, { address });
+    if (!limit.ok) throw new ScimError(429, undefined, `too many failed authentications; retry after ${limit.retryAfterSec} s`);
+    const token = bearer(req);
+    if (!token) throw new ScimError(401, undefined, "missing, invalid, expired or revoked bearer token for this directory");
+    const tokenHash = await sha256b64url(token);
+    // parse
+    let body: string | undefined;
+    if (method === "POST" || method === "PUT" || method === "PATCH") {
+      if (!acceptableContentType(req)) throw new ScimError(415, undefined, "Content-Type must be application/scim+json or application/json");
+      body = await readBody(req);
+    }
+    const ifMatch = req.headers.get("if-match") ?? undefined;
+    const ifNoneMatch = req.headers.get("if-none-match") ?? undefined;
+    // one mutation
+    const r = await ctx.runMutation(internal.scim.api.handle, {
+      directory,
+      tokenHash,
+      method,
+      segments: path,
+      query: url.search,
+      ...(body !== undefined ? { body } : {}),
+      ...(ifMatch !== undefined ? { ifMatch } : {}),
+      ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
+    });
+    // render
+    const headers: Record<string, string> = {};
+    if (r.body !== undefined) headers["Content-Type"] = CONTENT_TYPE;
+    if (r.etag) headers.ETag = r.etag;
+    if (r.location) headers.Location = r.location;
+    return new Response(r.status === 204 || r.status === 304 ? null : r.body ?? null, { status: r.status, headers });
+  } catch (e) {
+    if (e instanceof ScimError) return errorResponse(e, await authFailureHeaders(ctx, e, address, scimDirectory));
+    if (e instanceof ConvexError) {
+      const d = e.data as { kind?: string; status?: number; scimType?: string | null; detail?: string };
+      if (d?.kind === "ScimError" && typeof d.status === "number") {
+        const se = new ScimError(d.status, (d.scimType ?? undefined) as ScimError["scimType"], d.detail ?? "error");
+        return errorResponse(se, await authFailureHeaders(ctx, se, address, scimDirectory));
+      }
+    }
+    // Unknown failure: a generic SCIM error, the cause stays in the log (never echoed).
+    console.error("scim: unexpected failure", e);
+    return errorResponse(new ScimError(500, undefined, "internal error"));
+  }
+});
+
+/**
+ * Register the SCIM routes (one call from convex/http.ts). OPTIONS is routed too, to answer a SCIM 405; Convex's
+ * router cannot route methods outside GET/POST/PUT/PATCH/DELETE/OPTIONS, so those get the platform's own 404.
+ */
+export function registerScimRoutes(http: HttpRouter): void {
+  for (const method of [...SCIM_METHODS, "OPTIONS"] as const) {
+    http.route({ pathPrefix: SCIM_PREFIX, method, handler: scimHttp });
+  }
+}

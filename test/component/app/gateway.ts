@@ -1,0 +1,17 @@
+import { SsoGateway, type SamlNodeActions } from "../../../src/gateway";
+import { createSsoHelpers } from "../../../src/server";
+import { components, internal } from "./_generated/api";
+
+export const gateway = new SsoGateway(components.ssoGateway, {
+  jwt: { durationMs: 15 * 60_000 },
+  authorization: {
+    roles: {
+      admin: { label: "Admin", grants: ["projects:read", "projects:write"] },
+      member: { label: "Member", grants: ["projects:read"] },
+    },
+  },
+  callbacks: { afterUserCreatedOrUpdated: internal.hooks.afterUserCreatedOrUpdated },
+  samlNodeActions: internal.samlNode as unknown as SamlNodeActions, // typed by codegen in a real app
+});
+
+export const sso = createSsoHelpers(gateway);

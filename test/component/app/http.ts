@@ -1,0 +1,6 @@
+import { httpRouter } from "convex/server";
+import { gateway } from "./gateway";
+
+const http = httpRouter();
+gateway.registerRoutes(http);
+export default http;
