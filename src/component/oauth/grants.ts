@@ -79,7 +79,8 @@ export const setConnectionStatus = internalMutation({
     if (connection.status === status) return null;
     await ctx.db.patch(connectionId, { status, updatedAt: Date.now() });
     if (status === "disabled") await revokeConnectionSessions(ctx, connectionId, "connection disabled");
-    await logEvent(ctx, `connection.${status === "disabled" ? "disabled" : "enabled"}`, connection.groupId, { connectionId });
+    // The catalogue's names (src/events/catalogue.ts), as the SAML admin's status change records them.
+    await logEvent(ctx, status === "disabled" ? "connection.deactivated" : "connection.activated", connection.groupId, { connectionId, kind: connection.kind });
     return null;
   },
 });
