@@ -14,8 +14,8 @@ const WORK = join(ROOT, "node_modules", ".cache", "fresh-install");
 const APP_FILES: Record<string, string> = {
   "package.json": JSON.stringify({ name: "fresh-app", private: true, type: "module" }),
   "tsconfig.json": JSON.stringify({
-    compilerOptions: { target: "ES2022", lib: ["ES2022", "DOM"], module: "ESNext", moduleResolution: "Bundler", strict: true, noEmit: true, skipLibCheck: true, types: [] },
-    include: ["convex/**/*.ts"],
+    compilerOptions: { target: "ES2022", lib: ["ES2022", "DOM"], module: "ESNext", moduleResolution: "Bundler", strict: true, noEmit: true, skipLibCheck: true, types: [], jsx: "react-jsx" },
+    include: ["convex/**/*.ts", "src/**/*.ts", "src/**/*.tsx"],
   }),
   "convex/convex.config.ts": `import { defineApp } from "convex/server";
 import ssoGateway from "convex-sso-gateway/convex.config";
@@ -23,7 +23,7 @@ const app = defineApp();
 app.use(ssoGateway);
 export default app;
 `,
-  "convex/auth.config.ts": `export default { providers: [{ domain: process.env.CONVEX_SITE_URL!, applicationID: "convex" }] };
+  "convex/auth.config.ts": `export default { providers: [{ domain: process.env.CONVEX_SITE_URL!, applicationID: "my-app" }] };
 declare const process: { env: Record<string, string | undefined> };
 `,
   "convex/samlNode.ts": `"use node";
@@ -72,6 +72,21 @@ export const guarded = queryGeneric({
 const ssoQuery = sso.query(queryGeneric);
 export const mine = ssoQuery({ args: {}, handler: async (ctx) => ctx.sso.groupId });
 `,
+  // The browser side, as the README shows it: convex-sso-gateway/client and /react.
+  "src/sso.ts": `import { createSsoClient, type SsoState } from "convex-sso-gateway/client";
+export const sso = createSsoClient({ issuer: "https://gw.example.test", clientId: "my-app", redirectUri: "https://app.example.test/callback" });
+export const status = (s: SsoState): string => s.status;
+`,
+  "src/App.tsx": `import { ConvexReactClient } from "convex/react";
+import { ConvexProviderWithSso, useSso } from "convex-sso-gateway/react";
+import { sso } from "./sso";
+const convex = new ConvexReactClient("https://app.example.test");
+function Who() {
+  const { isAuthenticated, claims, signIn, signOut } = useSso();
+  return isAuthenticated ? <button onClick={() => void signOut()}>{claims?.email}</button> : <button onClick={() => void signIn({ email: "ada@acme.example" })}>Sign in</button>;
+}
+export const App = () => <ConvexProviderWithSso client={convex} sso={sso}><Who /></ConvexProviderWithSso>;
+`,
   "convex/gateway.test-types.ts": `import { register, asComponent } from "convex-sso-gateway/test";
 export type Registered = typeof register extends (t: any, name?: string) => void ? true : never;
 export const _asComponent = asComponent;
@@ -89,6 +104,8 @@ describe("fresh install of the packed package", () => {
     expect(files).toContain("dist/gateway/index.js");
     expect(files).toContain("dist/component/convex.config.js");
     expect(files).toContain("dist/component/_generated/component.d.ts");
+    expect(files).toContain("dist/browser/index.js");
+    expect(files).toContain("dist/react/index.d.ts");
     expect(files.some((f) => f.startsWith("test/"))).toBe(false);
 
     const app = join(WORK, "app");
