@@ -1,4 +1,4 @@
-// Clean-up of expired foundation rows (run hourly by convex/crons.ts). Each call deletes at most `limit` rows per
+// Clean-up of expired foundation rows (run hourly by src/component/crons.ts). Each call deletes at most `limit` rows per
 // table; when any table had more (`chain`, as the cron passes it) the same sweep is scheduled again at once, so a
 // backlog of any size is cleared within the hour instead of a fixed number of rows an hour. Spent refresh
 // tokens are kept until their session ends so that reuse stays detectable.

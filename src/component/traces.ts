@@ -14,7 +14,7 @@ export const traceArgs = {
   code: v.string(),
   detail: v.string(),
   /** The IdP subject of a sign-in that failed after its assertion / ID token was verified: counted against
-   *  signIn.maxFailedAttemptsPerHour (convex/limits.ts). */
+   *  signIn.maxFailedAttemptsPerHour (src/component/limits.ts). */
   failedSubject: v.optional(v.string()),
 };
 

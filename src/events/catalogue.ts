@@ -1,5 +1,5 @@
 // The event catalogue: every event type the gateway records, with a versioned JSON shape for its `data`.
-// `recordEvent` (convex/events/record.ts, behind signin.ts's logEvent) refuses a type that is not here and data
+// `recordEvent` (src/component/events/record.ts, behind signin.ts's logEvent) refuses a type that is not here and data
 // that does not match, so what webhooks, the pull API and function-handle subscribers receive is exactly what
 // docs/events.md documents. Shapes are additive within a version: a new optional field keeps `v1`; renaming or
 // removing a field means a new version.

@@ -1,6 +1,6 @@
 // HTTP-Redirect binding (SAML Bindings §3.4): DEFLATE (raw, RFC 1951) + base64 + URL-encode, and the detached
 // query signature of §3.4.4.1 over "SAMLRequest=…&RelayState=…&SigAlg=…" exactly as sent. (HTTP-POST forms are
-// rendered by convex/lib/pages.ts autoPostPage.)
+// rendered by src/component/lib/pages.ts autoPostPage.)
 import { b64ToBytes, bytesToB64, deflateRaw, fromUtf8, inflateRaw, utf8 } from "./encoding";
 import { RSA_SIGN_ALG } from "./x509";
 import { parseCertificate } from "./x509";

@@ -1,5 +1,5 @@
 // Bulk seeding for scale tests and the bench: writes exactly the rows the HTTP path writes for a user
-// (scimUsers + scimUserEmails + seq buckets + directory counters; see convex/scim/store.ts insertUser),
+// (scimUsers + scimUserEmails + seq buckets + directory counters; see src/component/scim/store.ts insertUser),
 // without the per-insert uniqueness lookup, in chunks that stay inside Convex's per-transaction limits.
 // test/scim/scale.test.ts checks a seeded row has the same shape as one created over HTTP.
 // No vitest import here: bench/scim.ts uses it under tsx.

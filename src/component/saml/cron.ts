@@ -1,4 +1,4 @@
-// Scheduled SAML upkeep (convex/crons.ts): re-fetch metadata URLs (recording certificate changes), warn ≥ 30 days
+// Scheduled SAML upkeep (src/component/crons.ts): re-fetch metadata URLs (recording certificate changes), warn ≥ 30 days
 // before a trusted IdP certificate expires, and sweep expired request / replay / logout rows.
 import { v } from "convex/values";
 import { internalAction, internalMutation, internalQuery } from "../lib/functions";

@@ -1,5 +1,5 @@
 // SCIM HTTP action: authenticate (hash the bearer token) → parse the request line → ONE internal mutation
-// (convex/scim/api.ts: verifies the token, validates, writes) → render application/scim+json.
+// (src/component/scim/api.ts: verifies the token, validates, writes) → render application/scim+json.
 // The router has no path parameters: routes are registered with pathPrefix "/scim/v2/".
 import { ConvexError } from "convex/values";
 import type { HttpRouter } from "convex/server";

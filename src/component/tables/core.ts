@@ -47,7 +47,7 @@ export const coreTables = {
     groupId: v.id("groups"),
     domain: v.string(), // lower-case, no leading "@"
     verified: v.boolean(),
-    /** The value of the TXT record the portal asks the IT admin to publish (convex/portal/domains.ts). */
+    /** The value of the TXT record the portal asks the IT admin to publish (src/component/portal/domains.ts). */
     verificationToken: v.optional(v.string()),
     verifiedAt: v.optional(v.number()),
   })
@@ -191,7 +191,7 @@ export const coreTables = {
     .index("by_at", ["at"]),
 
   /**
-   * Token buckets of convex-helpers' table-based rate limiter (convex/limits.ts). Its code queries the index
+   * Token buckets of convex-helpers' table-based rate limiter (src/component/limits.ts). Its code queries the index
    * named "name" on (name, key), so that name is kept; `by_ts` lets the hourly sweep drop idle (full) buckets.
    */
   rateLimits: defineTable({

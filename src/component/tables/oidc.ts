@@ -2,7 +2,7 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 
-/** What the start of a login writes to an oidcStates row (also the args of convex/oidc/store.ts createState). */
+/** What the start of a login writes to an oidcStates row (also the args of src/component/oidc/store.ts createState). */
 export const oidcStateFields = {
   state: v.string(),
   connectionId: v.id("connections"),
