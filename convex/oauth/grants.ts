@@ -79,7 +79,7 @@ export const setConnectionStatus = internalMutation({
     if (connection.status === status) return null;
     await ctx.db.patch(connectionId, { status, updatedAt: Date.now() });
     if (status === "disabled") await revokeConnectionSessions(ctx, connectionId, "connection disabled");
-    await logEvent(ctx, `connection.${status === "disabled" ? "disabled" : "enabled"}`, connection.groupId, { connectionId });
+    await logEvent(ctx, status === "disabled" ? "connection.deactivated" : "connection.activated", connection.groupId, { connectionId, kind: connection.kind });
     return null;
   },
 });

@@ -43,13 +43,13 @@ describe("recording", () => {
     await signIn(t, groupId, { subject: "u-2", email: "grace@acme.example" });
     const events = await allEvents(t);
     expect(events.map((e) => e.type)).toEqual([
-      "group.created", "app.created",
+      "group.created", "domain.verified", "app.created",
       "user.created", "membership.created", "session.created",
       "user.created", "membership.created", "session.created",
     ]);
     expect(events.map((e) => e.cursor)).toEqual(events.map((_, i) => i + 1));
     expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
-    expect(events[4]!.data).toMatchObject({ authMethod: "dev", sessionId: expect.any(String), userId: expect.any(String) });
+    expect(events[5]!.data).toMatchObject({ authMethod: "dev", sessionId: expect.any(String), userId: expect.any(String) });
     expect(events[4]!.data).not.toHaveProperty("connectionId"); // undefined optional fields are dropped
   });
 
@@ -84,7 +84,7 @@ describe("emit sites", () => {
     expect((await scim(`/Users/${created.id}`, "PATCH", off)).status).toBe(200);
     expect((await scim(`/Users/${created.id}`, "PATCH", off)).status).toBe(200); // again: no second event
     expect((await scim(`/Users/${created.id}`, "DELETE")).status).toBe(204);
-    const types = (await allEvents(t)).map((e) => e.type).filter((x) => !["group.created", "app.created"].includes(x));
+    const types = (await allEvents(t)).map((e) => e.type).filter((x) => !["group.created", "domain.verified", "app.created"].includes(x));
     expect(types).toEqual(["user.created", "membership.created", "session.created", "user.deactivated", "session.revoked", "user.deleted"]);
     const deactivated = (await allEvents(t)).find((e) => e.type === "user.deactivated")!;
     expect(deactivated).toMatchObject({ groupId, data: { reason: "scim_deprovisioned", membershipRemoved: false } });
@@ -218,7 +218,7 @@ describe("audit log", () => {
       ({ nextCursor: after, done } = page);
     }
     const exported = lines.map((l) => JSON.parse(l));
-    expect(exported).toHaveLength(601); // group.created + 600 updates (app.created has no group)
+    expect(exported).toHaveLength(602); // group.created + domain.verified + 600 updates (app.created has no group)
     expect(exported.map((e) => Number(e.cursor))).toEqual([...exported.map((e) => Number(e.cursor))].sort((a, b) => a - b));
     expect(exported.every((e) => e.group === groupId)).toBe(true);
 
@@ -227,7 +227,7 @@ describe("audit log", () => {
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     const left = await allEvents(t);
     expect(left.map((e) => e.type)).toEqual(["group.created"]); // only the event inside the window
-    expect(left[0]!.cursor).toBe(603); // group.created, app.created, 600 updates, then this one
+    expect(left[0]!.cursor).toBe(604); // group.created, domain.verified, app.created, 600 updates, then this one
   });
 });
 

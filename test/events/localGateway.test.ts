@@ -129,7 +129,7 @@ test("SCIM deactivation → signed user.deactivated webhook and GET /events, in 
   gw = await startGateway(configPath, dataDir);
   const after = await pullAll(gw.url); // the pull cursor survived the crash: nothing lost, nothing repeated
   expect(after.slice(0, before.length).map((e) => e.id)).toEqual(before.map((e) => e.id));
-  expect(after.slice(before.length).map((e) => e.type)).toEqual(["group.updated"]); // the seed re-applied at start
+  expect(after.slice(before.length).map((e) => e.type)).toEqual(["group.updated", "portal.link.created"]); // the seed re-applied and a fresh setup link printed at start
   await receiver.waitFor(after.length);
   expect(receiver.badSignatures).toBe(0);
   expect(receiver.processed.map((e) => e.id).sort()).toEqual(after.map((e) => e.id).sort()); // exactly once

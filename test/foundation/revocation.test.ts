@@ -40,7 +40,7 @@ describe("RFC 7662 introspection", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("no-store");
     const body = await res.json();
-    expect(body).toMatchObject({ active: true, client_id: APP.clientId, token_type: "Bearer", sub: s.userId, sid: s.sessionId, iss: ISSUER, aud: "convex", group_id: groupId });
+    expect(body).toMatchObject({ active: true, client_id: APP.clientId, token_type: "Bearer", sub: s.userId, sid: s.sessionId, iss: ISSUER, aud: APP.clientId, group_id: groupId });
     expect(body.exp).toBeGreaterThan(body.iat);
     expect((await t.fetch("/oauth/revoke", form({ token: s.refresh_token, client_id: APP.clientId }))).status).toBe(200);
     expect(await (await introspect(s.access_token)).json()).toEqual({ active: false });
