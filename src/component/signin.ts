@@ -40,7 +40,8 @@ export type SignInErrorCode =
   | "connection_disabled"
   | "membership_inactive"
   | "invalid_profile"
-  | "account_link_refused";
+  | "account_link_refused"
+  | "group_disabled";
 
 export function signInError(code: SignInErrorCode, message: string): ConvexError<{ kind: "SignInError"; code: SignInErrorCode; message: string }> {
   return new ConvexError({ kind: "SignInError" as const, code, message });
@@ -93,6 +94,7 @@ export async function completeSignIn(
   if (!appId) throw signInError("request_not_found", "the sign-in request names no application");
 
   const group = (await ctx.db.get(request.groupId))!;
+  if (group.disabledAt !== undefined) throw signInError("group_disabled", "the organisation's sign-in is disabled");
   const email = args.profile.email?.trim() || undefined;
   const emailLower = email?.toLowerCase();
   const provider = connection ? `connection:${connection._id}` : `dev:${group._id}`;

@@ -119,6 +119,25 @@ describe("every way a session dies revokes it and stops refresh at once", () => 
     expect(await (await introspect(s.access_token)).json()).toEqual({ active: false });
   });
 
+  test("disabling the group: refresh fails at once, introspection inactive, sign-in refused, session.revoked logged", async () => {
+    const s = await session();
+    await t.mutation(internal.admin.groups.setStatus, { groupId, status: "disabled" });
+    expect(await (await refresh(t, s.refresh_token)).json()).toMatchObject({ error: "invalid_grant" });
+    expect(await (await introspect(s.access_token)).json()).toEqual({ active: false });
+    expect((await revokedEvents()).map((e) => e.data.reason)).toEqual(["group disabled"]);
+    await expect(signIn(t, groupId, { subject: "someone-else" })).rejects.toThrow(/group_disabled/);
+    await t.mutation(internal.admin.groups.setStatus, { groupId, status: "active" });
+    const again = await session({ subject: "someone-else" });
+    expect(await (await introspect(again.access_token)).json()).toMatchObject({ active: true });
+  });
+
+  test("a group disabled behind the gateway's back (patched) still stops refresh before any batch ran", async () => {
+    const s = await session();
+    await t.run((ctx) => ctx.db.patch(groupId, { disabledAt: Date.now() }));
+    expect(await (await refresh(t, s.refresh_token)).json()).toMatchObject({ error: "invalid_grant" });
+    expect(await (await introspect(s.access_token)).json()).toEqual({ active: false });
+  });
+
   test("deleting the group revokes with an event; the token is inactive", async () => {
     const s = await session();
     await t.mutation(internal.admin.groups.remove, { groupId });

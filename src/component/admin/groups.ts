@@ -6,7 +6,7 @@ import type { Id } from "../_generated/dataModel";
 import { groupPolicy } from "../tables/core";
 import { logEvent } from "../signin";
 import { groupBySlug } from "../lib/lookups";
-import { revokeSession } from "../oauth/grants";
+import { revokeScopedSessions, revokeSession } from "../oauth/grants";
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -101,6 +101,24 @@ export const update = internalMutation({
     }
     if (a.policy) await ctx.db.patch(group._id, { policy: a.policy });
     if (a.domains) await setDomains(ctx, group._id, a.domains);
+    await logEvent(ctx, "group.updated", group._id, {});
+    return null;
+  },
+});
+
+/**
+ * Disable or re-enable a group. Disabling refuses its sign-ins at once, makes refresh and introspection fail
+ * for its sessions at once, and revokes them (session.revoked each, in batches).
+ */
+export const setStatus = internalMutation({
+  args: { groupId: v.id("groups"), status: v.union(v.literal("active"), v.literal("disabled")) },
+  returns: v.null(),
+  handler: async (ctx, a) => {
+    const group = await ctx.db.get(a.groupId);
+    if (!group) throw adminError("groupId", "no such group");
+    if ((group.disabledAt !== undefined) === (a.status === "disabled")) return null;
+    await ctx.db.patch(group._id, { disabledAt: a.status === "disabled" ? Date.now() : undefined });
+    if (a.status === "disabled") await revokeScopedSessions(ctx, { groupId: group._id }, "group disabled");
     await logEvent(ctx, "group.updated", group._id, {});
     return null;
   },

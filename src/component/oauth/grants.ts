@@ -44,27 +44,38 @@ export async function revokeUserSessions(ctx: MutationCtx, groupId: Id<"groups">
 
 const REVOKE_BATCH = 200;
 
+/** Whose sessions a bulk revocation ends: those that came through one connection, or all of one group. */
+const sessionScope = v.union(v.object({ connectionId: v.id("connections") }), v.object({ groupId: v.id("groups") }));
+type SessionScope = { connectionId: Id<"connections"> } | { groupId: Id<"groups"> };
+
+function liveSessionsOf(ctx: MutationCtx, scope: SessionScope) {
+  const sessions = ctx.db.query("sessions");
+  return "connectionId" in scope
+    ? sessions.withIndex("by_connectionId_and_revokedAt", (q) => q.eq("connectionId", scope.connectionId).eq("revokedAt", undefined))
+    : sessions.withIndex("by_groupId_and_revokedAt", (q) => q.eq("groupId", scope.groupId).eq("revokedAt", undefined));
+}
+
 /**
- * Revoke the live sessions that came through a connection, a batch per transaction, continuing in a scheduled
- * call until none is left. Refresh and introspection already refuse them from the moment the connection is
+ * Revoke the live sessions of a connection or a group, a batch per transaction, continuing in a scheduled call
+ * until none is left. Refresh and introspection already refuse them from the moment the connection or group is
  * not active (sessionProblem); the batches are for the session.revoked events and the refresh-token rows.
  */
-export async function revokeConnectionSessions(ctx: MutationCtx, connectionId: Id<"connections">, reason: string) {
-  const sessions = await ctx.db
-    .query("sessions")
-    .withIndex("by_connectionId_and_revokedAt", (q) => q.eq("connectionId", connectionId).eq("revokedAt", undefined))
-    .take(REVOKE_BATCH);
+export async function revokeScopedSessions(ctx: MutationCtx, scope: SessionScope, reason: string) {
+  const sessions = await liveSessionsOf(ctx, scope).take(REVOKE_BATCH);
   for (const s of sessions) await revokeSession(ctx, s, reason);
   if (sessions.length === REVOKE_BATCH) {
-    await ctx.scheduler.runAfter(0, internal.oauth.grants.revokeConnectionSessionsBatch, { connectionId, reason });
+    await ctx.scheduler.runAfter(0, internal.oauth.grants.revokeScopedSessionsBatch, { scope, reason });
   }
 }
 
-export const revokeConnectionSessionsBatch = internalMutation({
-  args: { connectionId: v.id("connections"), reason: v.string() },
+export const revokeConnectionSessions = (ctx: MutationCtx, connectionId: Id<"connections">, reason: string) =>
+  revokeScopedSessions(ctx, { connectionId }, reason);
+
+export const revokeScopedSessionsBatch = internalMutation({
+  args: { scope: sessionScope, reason: v.string() },
   returns: v.null(),
-  handler: async (ctx, { connectionId, reason }) => {
-    await revokeConnectionSessions(ctx, connectionId, reason);
+  handler: async (ctx, { scope, reason }) => {
+    await revokeScopedSessions(ctx, scope, reason);
     return null;
   },
 });
@@ -90,8 +101,10 @@ export async function sessionProblem(ctx: QueryCtx, session: Doc<"sessions">, no
   if (session.revokedAt !== undefined) return "the session was revoked";
   if (session.expiresAt <= now) return "the session has expired";
   if (session.lastUsedAt + gatewayOptions().session.inactiveDurationMs <= now) return "the session expired after inactivity";
+  // A disabled (or deleted) group or connection ends its sessions at once, even before the revocation batches finish.
+  const group = await ctx.db.get(session.groupId);
+  if (!group || group.disabledAt !== undefined) return "the group is disabled";
   if (session.connectionId) {
-    // A disabled (or deleted) connection ends its sessions at once, even before the revocation batches finish.
     const connection = await ctx.db.get(session.connectionId);
     if (!connection || connection.status !== "active") return "the sign-in connection is disabled";
   }

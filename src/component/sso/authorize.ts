@@ -87,7 +87,7 @@ export const begin = internalMutation({
         if (!group) return redirectError("invalid_request", "unknown group");
       } else if (a.loginHint) {
         const domain = a.loginHint.split("@").pop()!.trim().toLowerCase();
-        // Only a verified domain (operator-declared, or proven over DNS in the setup portal) routes a sign-in.
+        // Only a verified domain (vouched for by the operator, or proven over DNS in the setup portal) routes a sign-in.
         const claims = await ctx.db.query("domains").withIndex("by_domain", (q) => q.eq("domain", domain)).take(20);
         const claimed = claims.find((d) => d.verified);
         group = claimed ? await ctx.db.get(claimed.groupId) : null;
@@ -100,6 +100,8 @@ export const begin = internalMutation({
       if (!connection) return redirectError("invalid_request", "the group has no active single sign-on connection");
     }
     if (connection.status !== "active") return redirectError("invalid_request", "the connection is disabled");
+    const connectionGroup = await ctx.db.get(connection.groupId);
+    if (!connectionGroup || connectionGroup.disabledAt !== undefined) return redirectError("access_denied", "the organisation's sign-in is disabled");
     const byConnection = await takeRateLimit(ctx, "authorize", { scope: connection._id });
     if (!byConnection.ok) return { kind: "limited", retryAfterSec: byConnection.retryAfterSec };
 

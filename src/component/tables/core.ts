@@ -40,6 +40,8 @@ export const coreTables = {
     name: v.string(),
     policy: groupPolicy,
     createdAt: v.number(),
+    /** Set while the group is disabled: no sign-in, no refresh, its sessions revoked (admin/groups:setStatus). */
+    disabledAt: v.optional(v.number()),
   }).index("by_slug", ["slug"]),
 
   /** Email domains a group claims, for home-realm discovery. Admin-declared for now. */
@@ -145,7 +147,8 @@ export const coreTables = {
   })
     .index("by_user", ["userId"])
     .index("by_group_and_user", ["groupId", "userId"])
-    .index("by_connectionId_and_revokedAt", ["connectionId", "revokedAt"]),
+    .index("by_connectionId_and_revokedAt", ["connectionId", "revokedAt"])
+    .index("by_groupId_and_revokedAt", ["groupId", "revokedAt"]),
 
   refreshTokens: defineTable({
     sessionId: v.id("sessions"),
