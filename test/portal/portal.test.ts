@@ -211,7 +211,7 @@ describe("domains over DNS-over-HTTPS", () => {
 
     // Another group cannot claim a verified domain.
     const types = (await t.run((ctx) => ctx.db.query("events").collect())).map((e) => e.type);
-    expect(types).toEqual(expect.arrayContaining(["portal.link.created", "portal.session.opened", "portal.domain.added", "portal.domain.verified"]));
+    expect(types).toEqual(expect.arrayContaining(["portal.link.created", "portal.session.opened", "portal.domain.added", "portal.domain.verified", "domain.verified"]));
     const other = await t.mutation(internal.portal.links.create, { group: "other" });
     const res = await redeem(new URL(other.url).searchParams.get("t")!);
     const cookie = res.headers.get("set-cookie")!.split(";")[0]!;

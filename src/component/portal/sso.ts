@@ -187,6 +187,7 @@ export const activate = internalMutation({
     }
     await ctx.db.patch(c._id, { status: "active", updatedAt: Date.now() });
     await logEvent(ctx, "portal.connection.activated", a.groupId, { connectionId: c._id, portalSessionId: a.sessionId });
+    await logEvent(ctx, "connection.activated", a.groupId, { connectionId: c._id, kind: c.kind });
     return null;
   },
 });
