@@ -157,6 +157,25 @@ export class SsoGateway {
     return this.call(ctx, this.component.scim.admin.mintToken, args);
   }
 
+  /**
+   * A single-use setup-portal link for one group's IT admin (docs/portal.md): what a "Configure SSO" button in
+   * your app's settings page hands out. Only its hash is stored; the URL is on your app's site (the issuer).
+   */
+  createSetupLink(ctx: RunMutationCtx, args: FunctionArgs<ComponentApi["portal"]["links"]["create"]>) {
+    return this.call(ctx, this.component.portal.links.create, args);
+  }
+  revokeSetupLink(ctx: RunMutationCtx, args: FunctionArgs<ComponentApi["portal"]["links"]["revoke"]>) {
+    return this.call(ctx, this.component.portal.links.revoke, args);
+  }
+  /** Disable (or re-enable) a group: sign-in refused, refresh and introspection fail at once, sessions revoked. */
+  setGroupStatus(ctx: RunMutationCtx, args: FunctionArgs<ComponentApi["admin"]["groups"]["setStatus"]>) {
+    return this.call(ctx, this.component.admin.groups.setStatus, args);
+  }
+  /** Disable (or re-enable) one SSO connection, SAML or OIDC, revoking the sessions it created. */
+  setConnectionStatus(ctx: RunMutationCtx, args: FunctionArgs<ComponentApi["oauth"]["grants"]["setConnectionStatus"]>) {
+    return this.call(ctx, this.component.oauth.grants.setConnectionStatus, args);
+  }
+
   /** True while the session exists and is neither revoked, expired nor idle (getSsoIdentity's embedded check). */
   sessionIsLive = async (ctx: RunCtx, args: { sessionId: string; userId: string }): Promise<boolean> => {
     return this.call(ctx, this.component.sessions.isLive, args);

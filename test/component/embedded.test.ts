@@ -137,6 +137,14 @@ describe("embedded: the gateway's typed admin methods", () => {
     expect(out.slugs).toEqual(["globex"]);
     expect(out.baseUrl).toMatch(/^https:\/\/gw\.example\.test\/scim\/v2\//);
     expect(await gw.run((ctx) => ctx.db.get(out.appId as never))).toMatchObject({ clientId: "globex-app" });
+    // A "Configure SSO" button: the setup link is on the app's own site and opens the portal's landing page once.
+    expect(out.setupIntents).toEqual(["sso", "domains"]);
+    const link = new URL(out.setupUrl);
+    expect(link.origin).toBe("https://gw.example.test");
+    expect(link.pathname).toBe("/portal/link");
+    const landing = await app.fetch(`${link.pathname}${link.search}`);
+    expect(landing.status).toBe(200);
+    expect(await landing.text()).toContain("Globex");
   });
 });
 

@@ -9,6 +9,7 @@ export const bootstrap = internalActionGeneric({
     const appId: string = await gateway.createApp(ctx, { clientId: "globex-app", name: "Globex", redirectUris: ["https://globex.example/cb"] });
     const directory = await gateway.createScimDirectory(ctx, { groupId, name: "Okta" });
     const groups = await gateway.listGroups(ctx, {});
-    return { groupId, appId, baseUrl: directory.baseUrl, slugs: groups.map((g) => g.slug) };
+    const setup = await gateway.createSetupLink(ctx, { group: "globex", intents: ["sso", "domains"], createdBy: "settings page" });
+    return { groupId, appId, baseUrl: directory.baseUrl, slugs: groups.map((g) => g.slug), setupUrl: setup.url, setupIntents: setup.intents };
   },
 });
