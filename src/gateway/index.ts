@@ -45,6 +45,7 @@ const ADMIN_KINDS: Record<string, "query" | "mutation" | "action"> = {
   "admin/groups:list": "query",
   "admin/apps:list": "query",
   "admin/memberships:list": "query",
+  "portal/links:overview": "query",
   "saml/admin:createConnection": "action",
   "oidc/admin:saveConnection": "action",
   "sessions:isLive": "query",
@@ -166,6 +167,13 @@ export class SsoGateway {
   }
   revokeSetupLink(ctx: RunMutationCtx, args: FunctionArgs<ComponentApi["portal"]["links"]["revoke"]>) {
     return this.call(ctx, this.component.portal.links.revoke, args);
+  }
+  /**
+   * The operator overview: every group with the state of its connections, SCIM directories and domains, and the
+   * setup links issued. For your team's own admin page, behind `requireGrant(ctx, "gateway:admin")`.
+   */
+  operatorOverview(ctx: RunCtx) {
+    return this.call(ctx, this.component.portal.links.overview, {});
   }
   /** Disable (or re-enable) a group: sign-in refused, refresh and introspection fail at once, sessions revoked. */
   setGroupStatus(ctx: RunMutationCtx, args: FunctionArgs<ComponentApi["admin"]["groups"]["setStatus"]>) {

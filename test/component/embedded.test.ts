@@ -18,6 +18,7 @@ const appModules = import.meta.glob("./app/**/*.ts");
 const whoami = makeFunctionReference<"query">("projects:whoami");
 const createProject = makeFunctionReference<"query">("projects:create");
 const mine = makeFunctionReference<"query">("projects:mine");
+const gatewayOverview = makeFunctionReference<"query">("projects:gatewayOverview");
 
 let app: ReturnType<typeof convexTest<typeof appSchema.tables>>;
 let gw: GatewayTest;
@@ -68,10 +69,12 @@ describe("embedded: SAML sign-in through the app's router", () => {
     const who = await app.withIdentity(identityOf(first.access_token)).query(whoami, {});
     expect(who).toEqual({
       userId: claims.sub, sessionId: claims.sid, groupId, group: "acme", role: "admin", roles: ["admin"],
-      grants: ["projects:read", "projects:write"], email: "ada@acme.example", emailVerified: claims.email_verified, name: "Ada Lovelace",
+      grants: ["gateway:admin", "projects:read", "projects:write"], email: "ada@acme.example", emailVerified: claims.email_verified, name: "Ada Lovelace",
       authMethod: "saml", connectionId,
     });
     expect(await app.withIdentity(identityOf(first.access_token)).query(createProject, {})).toEqual({ createdBy: claims.sub });
+    const overview = await app.withIdentity(identityOf(first.access_token)).query(gatewayOverview, {});
+    expect(overview).toEqual([expect.objectContaining({ group: "acme", connections: [expect.objectContaining({ id: connectionId, kind: "saml", status: "active" })] })]);
 
     const refreshed = await refresh(gw, first.refresh_token);
     expect(refreshed.status).toBe(200);
@@ -93,7 +96,7 @@ describe("embedded: OIDC sign-in through the app's router", () => {
       const tok = await exchange(gw, new URL(res.headers.get("location")!).searchParams.get("code")!, verifier);
       expect(tok.status).toBe(200);
       const who = await app.withIdentity(identityOf((await tok.json()).access_token)).query(whoami, {});
-      expect(who).toMatchObject({ authMethod: "oidc", role: "admin", grants: ["projects:read", "projects:write"], connectionId: h.connectionId });
+      expect(who).toMatchObject({ authMethod: "oidc", role: "admin", grants: ["gateway:admin", "projects:read", "projects:write"], connectionId: h.connectionId });
       expect(await userChanges()).toMatchObject([{ existingUser: false, source: "oidc", groupId: h.groupId }]);
     } finally {
       await h.close();
@@ -112,6 +115,7 @@ describe("embedded: guards", () => {
   it("requireGrant refuses a member without the grant (ConvexError kind MissingGrant); the custom query injects the grants", async () => {
     const { as } = await memberSession();
     await expect(as.query(createProject, {})).rejects.toMatchObject({ data: { kind: "MissingGrant", required: "projects:write" } });
+    await expect(as.query(gatewayOverview, {})).rejects.toMatchObject({ data: { kind: "MissingGrant", required: "gateway:admin" } });
     expect(await as.query(mine, {})).toEqual({ group: "acme", grants: ["projects:read"] });
   });
 

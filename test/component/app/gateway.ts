@@ -6,7 +6,7 @@ export const gateway = new SsoGateway(components.ssoGateway, {
   jwt: { durationMs: 15 * 60_000 },
   authorization: {
     roles: {
-      admin: { label: "Admin", grants: ["projects:read", "projects:write"] },
+      admin: { label: "Admin", grants: ["projects:read", "projects:write", "gateway:admin"] },
       member: { label: "Member", grants: ["projects:read"] },
     },
   },

@@ -16,4 +16,13 @@ export const create = queryGeneric({
   },
 });
 
+/** The operator overview, for the app's own team: only a role with the grant gateway:admin sees it. */
+export const gatewayOverview = queryGeneric({
+  args: {},
+  handler: async (ctx) => {
+    await sso.requireGrant(ctx, "gateway:admin");
+    return gateway.operatorOverview(ctx);
+  },
+});
+
 export const mine = ssoQuery({ args: {}, handler: async (ctx) => ({ group: ctx.sso.group, grants: ctx.sso.grants }) });
