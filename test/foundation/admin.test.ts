@@ -50,6 +50,22 @@ describe("groups", () => {
     expect(events.filter((e) => e.type === "domain.verified")).toHaveLength(1);
   });
 
+  test("a domain verified for one group cannot be verified for another (a portal claim of the same name)", async () => {
+    const acme = await t.mutation(internal.admin.groups.create, { slug: "acme", name: "Acme" });
+    const rival = await t.mutation(internal.admin.groups.create, { slug: "rival", name: "Rival" });
+    // Two unverified claims of one domain, as the setup portal records them; the other group's comes first.
+    await t.run(async (ctx) => {
+      await ctx.db.insert("domains", { groupId: rival, domain: "acme.example", verified: false, verificationToken: "tok" });
+      await ctx.db.insert("domains", { groupId: acme, domain: "acme.example", verified: false, verificationToken: "tok2" });
+    });
+    await t.mutation(internal.admin.groups.setDomainVerified, { groupId: acme, domain: "acme.example", verified: true });
+    await expect(t.mutation(internal.admin.groups.setDomainVerified, { groupId: rival, domain: "acme.example", verified: true })).rejects.toMatchObject({
+      data: { kind: "AdminError", path: "domain" },
+    });
+    expect(await t.query(internal.admin.groups.get, { slug: "rival" })).toMatchObject({ verifiedDomains: [] });
+    expect(await t.query(internal.admin.groups.get, { slug: "acme" })).toMatchObject({ verifiedDomains: ["acme.example"] });
+  });
+
   test("removing a group removes its domains, connections, memberships and sessions", async () => {
     const groupId = await seedGroupAndApp(t);
     const c = await signIn(t, groupId);

@@ -25,6 +25,7 @@ import type * as events_seed from "../events/seed.js";
 import type * as events_subscribers from "../events/subscribers.js";
 import type * as events_webhooks from "../events/webhooks.js";
 import type * as lib_crypto from "../lib/crypto.js";
+import type * as lib_domains from "../lib/domains.js";
 import type * as lib_env from "../lib/env.js";
 import type * as lib_functions from "../lib/functions.js";
 import type * as lib_http from "../lib/http.js";
@@ -95,6 +96,7 @@ const fullApi: ApiFromModules<{
   "events/subscribers": typeof events_subscribers;
   "events/webhooks": typeof events_webhooks;
   "lib/crypto": typeof lib_crypto;
+  "lib/domains": typeof lib_domains;
   "lib/env": typeof lib_env;
   "lib/functions": typeof lib_functions;
   "lib/http": typeof lib_http;

@@ -5,6 +5,7 @@ import { internalMutation, internalQuery, type MutationCtx } from "../lib/functi
 import type { Id } from "../_generated/dataModel";
 import { groupPolicy } from "../tables/core";
 import { logEvent } from "../signin";
+import { markDomainVerified } from "../lib/domains";
 import { groupBySlug } from "../lib/lookups";
 import { revokeScopedSessions, revokeSession } from "../oauth/grants";
 
@@ -40,20 +41,23 @@ async function setDomains(ctx: MutationCtx, groupId: Id<"groups">, domains: stri
 }
 
 /**
- * Mark one of a group's domains verified (or not). The deployment admin's word, for a domain whose control was
- * checked out of band (DNS TXT verification is not built yet). Only a verified domain lets an email link
- * accounts or makes a token's email_verified true (README "Security model").
+ * Mark one of a group's domains verified (or not): the deployment admin's word, for a domain whose control was
+ * checked out of band (the IT admin's own way is a DNS TXT record in the setup portal). Only a verified domain
+ * routes a login_hint, lets an email link accounts or makes a token's email_verified true (README "Security model").
  */
 export const setDomainVerified = internalMutation({
   args: { groupId: v.id("groups"), domain: v.string(), verified: v.boolean() },
   returns: v.null(),
   handler: async (ctx, a) => {
     const [domain] = normaliseDomains([a.domain]);
-    const row = await ctx.db.query("domains").withIndex("by_domain", (q) => q.eq("domain", domain!)).first();
-    if (!row || row.groupId !== a.groupId) throw adminError("domain", `"${domain}" is not a domain of this group`);
-    if (row.verified !== a.verified) {
-      await ctx.db.patch(row._id, { verified: a.verified });
-      await logEvent(ctx, a.verified ? "domain.verified" : "domain.unverified", a.groupId, { domain, method: "admin" });
+    const claims = await ctx.db.query("domains").withIndex("by_domain", (q) => q.eq("domain", domain!)).take(20);
+    const row = claims.find((d) => d.groupId === a.groupId);
+    if (!row) throw adminError("domain", `"${domain}" is not a domain of this group`);
+    if (a.verified) {
+      if ((await markDomainVerified(ctx, row, "admin")) === "taken") throw adminError("domain", `"${domain}" is verified by another group`);
+    } else if (row.verified) {
+      await ctx.db.patch(row._id, { verified: false, verifiedAt: undefined });
+      await logEvent(ctx, "domain.unverified", a.groupId, { domain: row.domain, method: "admin" });
     }
     return null;
   },

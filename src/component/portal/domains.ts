@@ -5,6 +5,7 @@ import { internalMutation, internalQuery } from "../lib/functions";
 import { normalizeDomain, verificationRecord } from "../../portal/doh";
 import { randomToken } from "../lib/crypto";
 import { logEvent } from "../signin";
+import { markDomainVerified } from "../lib/domains";
 
 const domainError = (code: string, message: string) => new ConvexError({ kind: "PortalDomainError", code, message });
 
@@ -53,11 +54,8 @@ export const markVerified = internalMutation({
   handler: async (ctx, a) => {
     const d = await ctx.db.get(a.domainId);
     if (!d || d.groupId !== a.groupId) throw domainError("unknown_domain", "no such domain in this group");
-    const others = await ctx.db.query("domains").withIndex("by_domain", (q) => q.eq("domain", d.domain)).take(20);
-    if (others.some((o) => o._id !== d._id && o.verified)) throw domainError("domain_taken", `${d.domain} is verified by another organisation.`);
-    if (!d.verified) await ctx.db.patch(d._id, { verified: true, verifiedAt: Date.now() });
+    if ((await markDomainVerified(ctx, d, "dns")) === "taken") throw domainError("domain_taken", `${d.domain} is verified by another organisation.`);
     await logEvent(ctx, "portal.domain.verified", a.groupId, { domainId: d._id, domain: d.domain, portalSessionId: a.sessionId });
-    await logEvent(ctx, "domain.verified", a.groupId, { domain: d.domain, method: "dns" });
     return null;
   },
 });
