@@ -98,11 +98,14 @@ export const setConnectionStatus = internalMutation({
 
 /** Why a session can no longer be used, or null when it is live (refresh and introspection share this). */
 export async function sessionProblem(ctx: QueryCtx, session: Doc<"sessions">, now: number): Promise<string | null> {
+  return problemWith(ctx, session, await ctx.db.get(session.groupId), now);
+}
+
+async function problemWith(ctx: QueryCtx, session: Doc<"sessions">, group: Doc<"groups"> | null, now: number): Promise<string | null> {
   if (session.revokedAt !== undefined) return "the session was revoked";
   if (session.expiresAt <= now) return "the session has expired";
   if (session.lastUsedAt + gatewayOptions().session.inactiveDurationMs <= now) return "the session expired after inactivity";
   // A disabled (or deleted) group or connection ends its sessions at once, even before the revocation batches finish.
-  const group = await ctx.db.get(session.groupId);
   if (!group || group.disabledAt !== undefined) return "the group is disabled";
   if (session.connectionId) {
     const connection = await ctx.db.get(session.connectionId);
@@ -111,14 +114,15 @@ export async function sessionProblem(ctx: QueryCtx, session: Doc<"sessions">, no
   return null;
 }
 
-/** The claims of a live session's next token, or why there is none. */
+/** The claims of a live session's next token, or why there is none (the group is read once for both). */
 export async function liveSessionClaims(ctx: QueryCtx, session: Doc<"sessions">, now: number): Promise<SessionClaims | string> {
-  return (await sessionProblem(ctx, session, now)) ?? (await claimsFor(ctx, session));
+  const group = await ctx.db.get(session.groupId);
+  return (await problemWith(ctx, session, group, now)) ?? (await claimsFor(ctx, session, group!));
 }
 
-async function claimsFor(ctx: QueryCtx, session: Doc<"sessions">): Promise<SessionClaims | string> {
-  const [user, group, app] = await Promise.all([ctx.db.get(session.userId), ctx.db.get(session.groupId), ctx.db.get(session.appId)]);
-  if (!user || !group || !app) return "the user, group or app no longer exists";
+async function claimsFor(ctx: QueryCtx, session: Doc<"sessions">, group: Doc<"groups">): Promise<SessionClaims | string> {
+  const [user, app] = await Promise.all([ctx.db.get(session.userId), ctx.db.get(session.appId)]);
+  if (!user || !app) return "the user or app no longer exists";
   const membership = await ctx.db
     .query("memberships")
     .withIndex("by_group_and_user", (q) => q.eq("groupId", group._id).eq("userId", user._id))
