@@ -12,13 +12,12 @@ import { makeFunctionReference } from "convex/server";
 import { generatePrivateJwks } from "../src/session/tokens";
 import { loadLocalConfig, type LocalConfig } from "./config";
 import { demoAppPage, devSignInPage, type DemoButton } from "./demoApp";
-import { envFromProcess } from "../src/component/lib/env";
+import { envFromProcess, LOCAL_GATEWAY_MARKER } from "../src/component/lib/env";
 import { createEngine, type Engine } from "./engine";
 import { openStore } from "./store";
 import { localPlugins, type LocalPlugin } from "./plugins";
 import "./protocols";
 import { CLIENT_ADDRESS_HEADER } from "../src/shared/clientAddress";
-import { LOCAL_GATEWAY_MARKER } from "../src/component/lib/env";
 import { errorPage } from "../src/component/lib/pages";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
