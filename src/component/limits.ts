@@ -7,6 +7,7 @@ import { defineRateLimits, type RateLimitConfig } from "convex-helpers/server/ra
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./lib/functions";
 import type { Id } from "./_generated/dataModel";
 import { gatewayOptions } from "./lib/env";
+import { logScimAuthFailure } from "./scim/requestLog";
 
 const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -103,12 +104,21 @@ export const checkScimAuth = internalQuery({
   handler: (ctx, { address }) => rateLimited(ctx, "scimAuthFailure", address),
 });
 
-/** A failed SCIM authentication: one token per address and, when the directory exists, per directory. */
+/**
+ * A failed SCIM authentication: one token per address and, when the directory exists, per directory; an existing
+ * directory's request log shows it (one row per minute, counted: src/component/scim/requestLog.ts).
+ */
 export const recordScimAuthFailure = internalMutation({
-  args: { address: v.string(), directory: v.string() },
+  args: {
+    address: v.string(),
+    directory: v.string(),
+    tokenHash: v.optional(v.string()),
+    request: v.optional(v.object({ method: v.string(), segments: v.array(v.string()), hasQuery: v.boolean(), durationMs: v.optional(v.number()) })),
+  },
   returns: limitedValidator,
-  handler: async (ctx, { address, directory }) => {
+  handler: async (ctx, { address, directory, tokenHash, request }) => {
     const dir = await ctx.db.query("scimDirectories").withIndex("by_slug", (q) => q.eq("slug", directory)).unique();
+    if (dir && request) await logScimAuthFailure(ctx, dir, Date.now(), request, tokenHash);
     return takeRateLimit(ctx, "scimAuthFailure", { address, scope: dir?._id });
   },
 });

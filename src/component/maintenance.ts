@@ -1,4 +1,4 @@
-// Clean-up of expired foundation rows (run hourly by src/component/crons.ts). Each call deletes at most `limit` rows per
+// Clean-up of expired foundation rows and SCIM request-log rows past retention (run hourly by src/component/crons.ts). Each call deletes at most `limit` rows per
 // table; when any table had more (`chain`, as the cron passes it) the same sweep is scheduled again at once, so a
 // backlog of any size is cleared within the hour instead of a fixed number of rows an hour. Spent refresh
 // tokens are kept until their session ends so that reuse stays detectable.
@@ -7,6 +7,7 @@ import { internalMutation } from "./lib/functions";
 import { internal } from "./_generated/api";
 import { gatewayOptions } from "./lib/env";
 import { LONGEST_PERIOD_MS } from "./limits";
+import { sweepScimRequests } from "./scim/requestLog";
 
 export const sweep = internalMutation({
   args: { limit: v.optional(v.number()), chain: v.optional(v.boolean()) },
@@ -16,6 +17,7 @@ export const sweep = internalMutation({
     refreshTokens: v.number(),
     ssoTraces: v.number(),
     rateLimits: v.number(),
+    scimRequests: v.number(),
   }),
   handler: async (ctx, { limit, chain }) => {
     const n = Math.min(limit ?? 200, 1000);
@@ -32,12 +34,14 @@ export const sweep = internalMutation({
     // A bucket untouched for its longest period is full again: deleting it changes no decision.
     const buckets = await ctx.db.query("rateLimits").withIndex("by_ts", (q) => q.lt("ts", now - LONGEST_PERIOD_MS)).take(n);
     for (const b of buckets) await ctx.db.delete(b._id);
+    const scimRequests = await sweepScimRequests(ctx, now, n);
     const counts = {
       authRequests: requests.length,
       authCodes: codes.length,
       refreshTokens: tokens.length,
       ssoTraces: traces.length,
       rateLimits: buckets.length,
+      scimRequests,
     };
     if (chain && Object.values(counts).some((c) => c === n)) {
       await ctx.scheduler.runAfter(0, internal.maintenance.sweep, { limit: n, chain: true });

@@ -5,12 +5,14 @@ import { oidcTables } from "./tables/oidc";
 import { portalTables } from "./tables/portal";
 import { samlTables } from "./tables/saml";
 import { scimTables } from "./tables/scim";
+import { scimLogTables } from "./tables/scimLog";
 
 export default defineSchema({
   ...coreTables,
   ...samlTables,
   ...oidcTables,
   ...scimTables,
+  ...scimLogTables,
   ...eventsTables,
   ...portalTables,
 });

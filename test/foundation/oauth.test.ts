@@ -245,7 +245,7 @@ describe("maintenance sweep", () => {
     vi.setSystemTime(Date.now() + 2 * 60_000);
     const { internal } = await import("../../src/component/_generated/api");
     const swept = await t.mutation(internal.maintenance.sweep, {});
-    expect(swept).toEqual({ authRequests: 0, authCodes: 2, refreshTokens: 0, ssoTraces: 0, rateLimits: 0 });
+    expect(swept).toEqual({ authRequests: 0, authCodes: 2, refreshTokens: 0, ssoTraces: 0, rateLimits: 0, scimRequests: 0 });
     expect((await refresh(t, tok.refresh_token)).status).toBe(200);
   });
 });

@@ -38,6 +38,7 @@ import {
   type ResourceKind,
 } from "../../scim/schemas";
 import { recomputeRoles, syncLinkedUser, unlinkDeletedUser } from "./link";
+import { logScimRequest } from "./requestLog";
 import {
   applyMemberOps,
   authenticate,
@@ -472,12 +473,12 @@ const requestArgs = {
 
 /** One SCIM request: authenticate the token against the directory, then execute. */
 export const handle = internalMutation({
-  args: { directory: v.string(), tokenHash: v.string(), ...requestArgs },
+  args: { directory: v.string(), tokenHash: v.string(), ...requestArgs, receivedAt: v.optional(v.number()) },
   returns: resultValidator,
   handler: async (ctx, a): Promise<ScimResult> => {
     try {
       const now = Date.now();
-      const dir = await authenticate(ctx, a.directory, a.tokenHash, now);
+      const { dir, tokenId } = await authenticate(ctx, a.directory, a.tokenHash, now);
       const req: Req = {
         method: a.method.toUpperCase(),
         segments: a.segments,
@@ -487,6 +488,15 @@ export const handle = internalMutation({
         ...(a.ifNoneMatch !== undefined ? { ifNoneMatch: a.ifNoneMatch } : {}),
       };
       const out = await execute(ctx, dir, req, now);
+      // The log row commits with the operation (a failure throws and is recorded by the HTTP action instead).
+      await logScimRequest(ctx, dir._id, now, {
+        method: req.method,
+        segments: a.segments,
+        hasQuery: a.query.length > 1,
+        status: out.status,
+        tokenId,
+        ...(a.receivedAt !== undefined ? { durationMs: Date.now() - a.receivedAt } : {}),
+      });
       const r = await reads(ctx);
       return r === undefined ? out : { ...out, reads: r };
     } catch (e) {

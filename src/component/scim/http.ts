@@ -46,20 +46,51 @@ async function readBody(req: Request): Promise<string | undefined> {
 /** The methods RFC 7644 §3.2 defines; every other method on a SCIM route is a SCIM 405. */
 const SCIM_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
-/** 401 counts against the address (and the directory); 429 carries Retry-After (RFC 7644 §3.12, RFC 6585 §4). */
-async function authFailureHeaders(ctx: ActionCtx, e: ScimError, address?: string, directory?: string): Promise<Record<string, string>> {
+/** What is known of the request when it fails: enough for the request log (src/component/scim/requestLog.ts). */
+interface Attempt {
+  receivedAt: number;
+  address?: string;
+  directory?: string;
+  method?: string;
+  segments?: string[];
+  hasQuery?: boolean;
+  tokenHash?: string;
+}
+
+/**
+ * 401 counts against the address (and the directory) and is logged against an existing directory (one row per
+ * minute); other failures of a caller whose token is valid are logged; 429 carries Retry-After (RFC 7644 §3.12,
+ * RFC 6585 §4).
+ */
+async function failureHeaders(ctx: ActionCtx, e: ScimError, at: Attempt): Promise<Record<string, string>> {
   if (e.status === 429) return { "Retry-After": /retry after (\d+) s/.exec(e.detail)?.[1] ?? "60" };
-  if (e.status === 405) return { Allow: SCIM_METHODS.join(", ") };
-  if (e.status !== 401) return {};
-  if (address !== undefined && directory !== undefined) {
-    await ctx.runMutation(internal.limits.recordScimAuthFailure, { address, directory: directory.slice(0, 64) });
+  if (e.status === 405 && at.tokenHash === undefined) return { Allow: SCIM_METHODS.join(", ") };
+  const request = { method: at.method ?? "", segments: at.segments ?? [], hasQuery: at.hasQuery ?? false, durationMs: Date.now() - at.receivedAt };
+  if (e.status === 401) {
+    if (at.address !== undefined && at.directory !== undefined) {
+      await ctx.runMutation(internal.limits.recordScimAuthFailure, {
+        address: at.address,
+        directory: at.directory.slice(0, 64),
+        request,
+        ...(at.tokenHash !== undefined ? { tokenHash: at.tokenHash } : {}),
+      });
+    }
+    return { "WWW-Authenticate": 'Bearer realm="scim"' };
   }
-  return { "WWW-Authenticate": 'Bearer realm="scim"' };
+  if (at.tokenHash !== undefined && at.directory !== undefined) {
+    await ctx.runMutation(internal.scim.requestLog.recordFailure, {
+      directory: at.directory.slice(0, 64),
+      tokenHash: at.tokenHash,
+      ...request,
+      status: e.status,
+      ...(e.scimType ? { scimType: e.scimType } : {}),
+    });
+  }
+  return e.status === 405 ? { Allow: SCIM_METHODS.join(", ") } : {};
 }
 
 export const scimHttp = httpAction(async (ctx, req) => {
-  let address: string | undefined;
-  let scimDirectory: string | undefined;
+  const attempt: Attempt = { receivedAt: Date.now() };
   try {
     const url = new URL(req.url);
     const rest = url.pathname.slice(SCIM_PREFIX.length);
@@ -78,13 +109,14 @@ export const scimHttp = httpAction(async (ctx, req) => {
       throw new ScimError(405, undefined, `${method.slice(0, 20)} is not a SCIM method (RFC 7644 §3.2)`);
     }
     // authenticate (an address with too many failed authentications gets 429 until its bucket refills)
-    address = clientAddressKey(req.headers);
-    scimDirectory = directory;
+    const address = clientAddressKey(req.headers);
+    Object.assign(attempt, { address, directory, method, segments: path, hasQuery: url.search.length > 1 });
     const limit = await ctx.runQuery(internal.limits.checkScimAuth, { address });
     if (!limit.ok) throw new ScimError(429, undefined, `too many failed authentications; retry after ${limit.retryAfterSec} s`);
     const token = bearer(req);
     if (!token) throw new ScimError(401, undefined, "missing, invalid, expired or revoked bearer token for this directory");
     const tokenHash = await sha256b64url(token);
+    attempt.tokenHash = tokenHash;
     // parse
     let body: string | undefined;
     if (method === "POST" || method === "PUT" || method === "PATCH") {
@@ -103,6 +135,7 @@ export const scimHttp = httpAction(async (ctx, req) => {
       ...(body !== undefined ? { body } : {}),
       ...(ifMatch !== undefined ? { ifMatch } : {}),
       ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
+      receivedAt: attempt.receivedAt,
     });
     // render
     const headers: Record<string, string> = {};
@@ -111,17 +144,18 @@ export const scimHttp = httpAction(async (ctx, req) => {
     if (r.location) headers.Location = r.location;
     return new Response(r.status === 204 || r.status === 304 ? null : r.body ?? null, { status: r.status, headers });
   } catch (e) {
-    if (e instanceof ScimError) return errorResponse(e, await authFailureHeaders(ctx, e, address, scimDirectory));
+    if (e instanceof ScimError) return errorResponse(e, await failureHeaders(ctx, e, attempt));
     if (e instanceof ConvexError) {
       const d = e.data as { kind?: string; status?: number; scimType?: string | null; detail?: string };
       if (d?.kind === "ScimError" && typeof d.status === "number") {
         const se = new ScimError(d.status, (d.scimType ?? undefined) as ScimError["scimType"], d.detail ?? "error");
-        return errorResponse(se, await authFailureHeaders(ctx, se, address, scimDirectory));
+        return errorResponse(se, await failureHeaders(ctx, se, attempt));
       }
     }
     // Unknown failure: a generic SCIM error, the cause stays in the log (never echoed).
     console.error("scim: unexpected failure", e);
-    return errorResponse(new ScimError(500, undefined, "internal error"));
+    const internalError = new ScimError(500, undefined, "internal error");
+    return errorResponse(internalError, await failureHeaders(ctx, internalError, attempt).catch(() => ({})));
   }
 });
 

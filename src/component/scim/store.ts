@@ -19,7 +19,8 @@ const table = (kind: ResourceKind) => (kind === "User" ? "scimUsers" : "scimGrou
 export { sha256b64url } from "../lib/crypto";
 
 /** Bearer token → directory. Every failure is the same 401 (RFC 7644 §3.12, RFC 6750 §3.1). */
-export async function authenticate(ctx: MutationCtx, slug: string, tokenHash: string, now: number): Promise<Dir> {
+/** The directory a valid token opens, and that token's id (the request log names it). */
+export async function authenticate(ctx: MutationCtx, slug: string, tokenHash: string, now: number): Promise<{ dir: Dir; tokenId: Id<"scimTokens"> }> {
   const fail = () => new ScimError(401, undefined, "missing, invalid, expired or revoked bearer token for this directory");
   const dir = await ctx.db.query("scimDirectories").withIndex("by_slug", (q) => q.eq("slug", slug)).unique();
   if (!dir) throw fail();
@@ -28,7 +29,7 @@ export async function authenticate(ctx: MutationCtx, slug: string, tokenHash: st
   if (tok.expiresAt !== undefined && tok.expiresAt <= now) throw fail();
   // Throttled: a GET should not write on every call (and contend on the token row).
   if (tok.lastUsedAt === undefined || now - tok.lastUsedAt > 60_000) await ctx.db.patch(tok._id, { lastUsedAt: now });
-  return dir;
+  return { dir, tokenId: tok._id };
 }
 
 export async function getResource(ctx: MutationCtx, dir: Dir, kind: "User", id: string): Promise<ScimUser>;
