@@ -37,6 +37,7 @@ form.inline{display:inline}
 .notice.bad{border-color:#b3261e;background:#ffebe9}
 .badge{display:inline-block;white-space:nowrap;vertical-align:middle;font-size:.8rem;font-weight:600;padding:.05rem .5rem;border-radius:1rem;border:1px solid currentColor}
 .badge.active,.badge.verified{color:#1a7f37}.badge.pending,.badge.unverified{color:#9a6700}.badge.disabled{color:#59636e}
+.badge.ok,.badge.open{color:#1a7f37}.badge.warn,.badge.inactive,.badge.used{color:#9a6700}.badge.fail,.badge.revoked{color:#b3261e}.badge.expired,.badge.untested{color:#59636e}
 .copy{display:flex;gap:.5rem;align-items:stretch;margin:.25rem 0 .5rem}
 .copy input{font-family:ui-monospace,Menlo,monospace;font-size:.85rem;min-width:0;flex:1}
 .copy button{flex:none;padding:.3rem .75rem}

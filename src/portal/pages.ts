@@ -3,6 +3,8 @@
 import { escapeHtml as e } from "../shared/html";
 import { expectedNames, IDP_GUIDES, type IdpGuide, type StepValue } from "./idps";
 import { failureText } from "./failures";
+import { badge, when } from "./format";
+import { scimRequestsHtml, type ScimRequestView } from "./scimLogPage";
 
 export type Intent = "sso" | "scim" | "domains" | "traces";
 
@@ -39,13 +41,6 @@ export function copyField(id: string, label: string, value: string): string {
   return `<label for="${e(id)}">${e(label)}</label><div class="copy"><input type="text" id="${e(id)}" value="${e(value)}" readonly><button type="button" class="secondary" data-copy="${e(id)}" aria-label="Copy ${e(label)}">Copy</button></div>`;
 }
 
-function badge(status: string): string {
-  return `<span class="badge ${e(status)}">${e(status)}</span>`;
-}
-
-function when(ms: number): string {
-  return new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
-}
 
 /** A page without a session: expired / used / forged link, signed out, forbidden. */
 export function messagePage(title: string, message: string): string {
@@ -285,6 +280,7 @@ export interface DirectoryView {
   users: number;
   groups: number;
   tokens: Array<{ id: string; name: string; hint: string; createdAt: number; lastUsedAt: number | null; revokedAt: number | null }>;
+  requests?: ScimRequestView[];
 }
 
 export function scimPage(chrome: Chrome, dirs: DirectoryView[], minted?: { directoryId: string; token: string }, now = Date.now()): string {
@@ -307,7 +303,7 @@ export function scimPage(chrome: Chrome, dirs: DirectoryView[], minted?: { direc
             )
             .join("")}</tbody></table></div>`
         : `<p class="muted">No token yet.</p>`;
-      return `<div class="card"><h2>${e(d.name)}</h2>${copyField(`base-${d.id}`, "SCIM base URL (Tenant URL)", d.baseUrl)}<p class="muted">${d.users} user(s), ${d.groups} group(s) provisioned.</p>${shown}${tokens}<form method="post" action="/portal/scim/${e(d.id)}/token" class="actions">${csrfField(chrome.csrf)}<button type="submit">${d.tokens.some((t) => !t.revokedAt) ? "Rotate: mint a new token" : "Mint a token"}</button></form></div>`;
+      return `<div class="card"><h2>${e(d.name)}</h2>${copyField(`base-${d.id}`, "SCIM base URL (Tenant URL)", d.baseUrl)}<p class="muted">${d.users} user(s), ${d.groups} group(s) provisioned.</p>${shown}${tokens}<form method="post" action="/portal/scim/${e(d.id)}/token" class="actions">${csrfField(chrome.csrf)}<button type="submit">${d.tokens.some((t) => !t.revokedAt) ? "Rotate: mint a new token" : "Mint a token"}</button></form>${d.requests ? scimRequestsHtml(d.id, d.requests) : ""}</div>`;
     })
     .join("");
   const create = `<form method="post" action="/portal/scim/new" class="card">${csrfField(chrome.csrf)}<label for="dirname">Directory name</label><input type="text" id="dirname" name="name" value="${e(chrome.groupName)} directory" maxlength="100"><div class="actions"><button type="submit">Create a SCIM directory</button></div></form>`;

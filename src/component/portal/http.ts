@@ -157,10 +157,12 @@ async function homePage(ctx: ActionCtx, s: PortalSession): Promise<Response> {
 
 async function scimPage(ctx: ActionCtx, s: PortalSession, minted?: { directoryId: string; token: string }): Promise<Response> {
   const dirs = await ctx.runQuery(internal.scim.admin.listDirectories, { groupId: s.groupId });
+  const requests = await Promise.all(dirs.map((d) => ctx.runQuery(internal.scim.requestLog.recent, { directoryId: d.directoryId, limit: 25 })));
   return page(
     pages.scimPage(
       chrome(s, "scim"),
-      dirs.map((d) => ({
+      dirs.map((d, i) => ({
+        requests: requests[i],
         id: d.directoryId,
         name: d.name,
         baseUrl: d.baseUrl,
