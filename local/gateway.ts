@@ -68,6 +68,8 @@ export interface LocalGateway {
   buttons: DemoButton[];
   /** A fresh single-use setup-portal link for the first group (a new one at every start). */
   setupLink?: string;
+  /** A fresh single-use operator link (the app team's overview page; a new one at every start). */
+  operatorLink: string;
   close(): Promise<void>;
 }
 
@@ -173,7 +175,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
   const setupLink = firstGroup
     ? ((await engine.mutation(makeFunctionReference<"mutation">("portal/links:create"), { group: firstGroup, createdBy: "npm start" })) as { url: string }).url
     : undefined;
-
+  const operatorLink = ((await engine.mutation(makeFunctionReference<"mutation">("portal/operator:createLink"), { createdBy: "npm start" })) as { url: string }).url;
 
   const groupsForDevPage = config.groups.map((g) => ({ slug: g.slug, name: g.name }));
   const demoClientId = config.apps[0]?.clientId ?? "demo-app";
@@ -254,6 +256,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       `  Authorize          ${url}/sso/authorize?client_id=${demoClientId}&group=demo&...`,
       ...plugins.flatMap((p) => p.banner ?? []),
       ...(setupLink ? [`  Setup portal       ${setupLink}  (single use, for group ${firstGroup}; the IT admin's view)`] : []),
+      `  Operator page      ${operatorLink}  (single use, 15 min; your team's view — a new one: npm run admin -- operator-link)`,
       ``,
       `Try:`,
       `  curl -s ${url}/.well-known/openid-configuration`,
@@ -275,6 +278,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     scim,
     buttons,
     setupLink,
+    operatorLink,
     async close() {
       if (closed) return;
       closed = true;

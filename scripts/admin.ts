@@ -21,11 +21,14 @@ const prod = argv.includes("--prod") ? (argv.splice(argv.indexOf("--prod"), 1), 
 const deployment = flag("--deployment");
 const localUrl = flag("--local") ?? process.env.GATEWAY_URL ?? "http://127.0.0.1:3210";
 const dataDir = flag("--data") ?? process.env.GATEWAY_DATA ?? ".local";
-const [fn, argsJson = "{}"] = argv;
+// Shortcuts: `operator-link` mints a single-use operator link (the operator page: groups, connections, setup links).
+const SHORTCUTS: Record<string, string> = { "operator-link": "portal/operator:createLink" };
+const [given, argsJson = "{}"] = argv;
+const fn = given && (SHORTCUTS[given] ?? given);
 
 if (!fn || fn === "--help") {
   console.log("usage: npm run admin -- [--local URL | --prod | --deployment NAME] <module:function> '<json args>'");
-  console.log("examples: admin/groups:list '{}'  admin/groups:create '{\"slug\":\"acme\",\"name\":\"Acme\"}'  admin/apps:list '{}'");
+  console.log("examples: admin/groups:list '{}'  admin/groups:create '{\"slug\":\"acme\",\"name\":\"Acme\"}'  admin/apps:list '{}'  operator-link");
   process.exit(fn ? 0 : 2);
 }
 let args: unknown;
@@ -35,6 +38,7 @@ try {
   console.error(`args must be JSON: ${argsJson}`);
   process.exit(2);
 }
+if (given === "operator-link") args = { createdBy: "cli", ...(args as object) };
 
 // The gateway is a component of the deployment: its functions run through the app's internal admin:run, which
 // passes the env down. The kind (query / mutation / action) comes from the component's module itself.

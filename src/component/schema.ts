@@ -6,6 +6,7 @@ import { portalTables } from "./tables/portal";
 import { samlTables } from "./tables/saml";
 import { scimTables } from "./tables/scim";
 import { scimLogTables } from "./tables/scimLog";
+import { operatorTables } from "./tables/operator";
 
 export default defineSchema({
   ...coreTables,
@@ -15,4 +16,5 @@ export default defineSchema({
   ...scimLogTables,
   ...eventsTables,
   ...portalTables,
+  ...operatorTables,
 });

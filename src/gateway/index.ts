@@ -8,6 +8,10 @@ import type { ComponentApi } from "../component/_generated/component";
 import { envFromProcess, type GatewayEnv } from "../component/lib/env";
 import { configErrorFrom, deepFreeze, gatewayOptionsSchema, type GatewayOptions } from "../session/options";
 import { componentReference, mountGatewayRoutes, type SamlNodeActions } from "./routes";
+import { requireGrant } from "../server";
+
+/** The grant that opens the operator page (and that operatorOverview is meant to sit behind). */
+export const OPERATOR_GRANT = "gateway:admin";
 
 export type { ComponentApi } from "../component/_generated/component";
 export type { SamlNodeActions } from "./routes";
@@ -174,6 +178,17 @@ export class SsoGateway {
    */
   operatorOverview(ctx: RunCtx) {
     return this.call(ctx, this.component.portal.links.overview, {});
+  }
+  /**
+   * A single-use operator link (15 minutes) to the gateway's operator page (/portal/operator/): groups,
+   * connections, directories, domains and setup links, with "create setup link" and "revoke". Only for a
+   * signed-in member whose role grants `gateway:admin` (checked here: ConvexError `MissingGrant` otherwise),
+   * so a "Gateway" button in your admin page cannot hand the operator page to anyone else. Call it from a
+   * mutation or an action; show the URL to that person only.
+   */
+  async createOperatorLink(ctx: RunMutationCtx & { auth: Parameters<typeof requireGrant>[0]["auth"] }, args: { expiresInMinutes?: number } = {}) {
+    const who = await requireGrant(ctx, OPERATOR_GRANT, { authorization: this.options.authorization, sessionIsLive: this.sessionIsLive });
+    return this.call(ctx, this.component.portal.operator.createLink, { ...args, createdBy: `user:${who.userId}` });
   }
   /** Disable (or re-enable) a group: sign-in refused, refresh and introspection fail at once, sessions revoked. */
   setGroupStatus(ctx: RunMutationCtx, args: FunctionArgs<ComponentApi["admin"]["groups"]["setStatus"]>) {

@@ -56,6 +56,13 @@ legend{font-weight:600;padding:0 .25rem}
 .card>:last-child{margin-bottom:0}
 .plain{list-style:none;padding:0}
 .plain button{width:100%;text-align:left}
+.inline-list{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:.25rem 0}
+main nav a{color:#0969da;border:0}
+.checks{display:flex;flex-wrap:wrap;gap:0 1.25rem}
+label.check{display:inline-flex;align-items:center;gap:.4rem;font-weight:400;margin:.35rem 0}
+label.check input{width:1.1rem;height:1.1rem}
+select{width:auto;min-width:10rem}
+section.card h3{font-size:1rem;margin:1rem 0 .25rem}
 `;
 
 /** Copy buttons: <button data-copy="id-of-input">. No other behaviour depends on script. */

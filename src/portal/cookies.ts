@@ -19,11 +19,14 @@ function isLocalhost(siteUrl: string): boolean {
   return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
 }
 
-export function sessionCookie(value: string, opts: { siteUrl: string; maxAgeSec: number }): string {
+/** The operator page's session cookie: its own name, scoped to /portal/operator. */
+export const OPERATOR_COOKIE = { name: "gw_operator", path: "/portal/operator" } as const;
+
+export function sessionCookie(value: string, opts: { siteUrl: string; maxAgeSec: number; name?: string; path?: string }): string {
   const secure = isLocalhost(opts.siteUrl) ? "" : "; Secure";
-  return `${PORTAL_COOKIE}=${value}; Path=/portal; HttpOnly; SameSite=Lax; Max-Age=${opts.maxAgeSec}${secure}`;
+  return `${opts.name ?? PORTAL_COOKIE}=${value}; Path=${opts.path ?? "/portal"}; HttpOnly; SameSite=Lax; Max-Age=${opts.maxAgeSec}${secure}`;
 }
 
-export function clearedCookie(siteUrl: string): string {
-  return sessionCookie("", { siteUrl, maxAgeSec: 0 });
+export function clearedCookie(siteUrl: string, scope: { name?: string; path?: string } = {}): string {
+  return sessionCookie("", { siteUrl, maxAgeSec: 0, ...scope });
 }

@@ -23,13 +23,13 @@ export interface Chrome {
   current: Intent | "home";
 }
 
-export function layout(title: string, body: string, chrome?: Chrome): string {
+export function layout(title: string, body: string, chrome?: Chrome, banner = "Setup portal"): string {
   const nav = chrome
     ? `<nav aria-label="Portal"><ul>${NAV.filter((n) => n.intent === "home" || chrome.intents.includes(n.intent))
         .map((n) => `<li><a href="${n.href}"${n.intent === chrome.current ? ' aria-current="page"' : ""}>${e(n.label)}</a></li>`)
         .join("")}</ul></nav>`
     : "";
-  const who = chrome ? `<span class="org">${e(chrome.groupName)}</span> · setup portal` : "Setup portal";
+  const who = chrome ? `<span class="org">${e(chrome.groupName)}</span> · setup portal` : e(banner);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${e(title)}</title><link rel="stylesheet" href="/portal/assets/portal.css"><script src="/portal/assets/portal.js" defer></script></head><body><header><div class="inner">${who}${nav}</div></header><main id="main">${body}</main></body></html>`;
 }
 

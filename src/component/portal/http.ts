@@ -6,7 +6,7 @@ import { httpAction, type ActionCtx } from "../lib/functions";
 import type { HttpRouter } from "convex/server";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { PORTAL_CSP, PORTAL_CSS, PORTAL_JS } from "../../portal/assets";
+import { PORTAL_CSS, PORTAL_JS } from "../../portal/assets";
 import { clearedCookie, PORTAL_COOKIE, readCookie, sessionCookie } from "../../portal/cookies";
 import { DohError, lookupTxt } from "../../portal/doh";
 import { guideFor, type IdpGuide } from "../../portal/idps";
@@ -21,26 +21,11 @@ import { fetchIdpMetadata, METADATA_MAX_BYTES } from "../saml/admin";
 import { startSamlLogin } from "../saml/start";
 import { startOidcLogin } from "../oidc/start";
 import type { PortalSession } from "./session";
+import { page, redirect } from "./respond";
+import { operatorGet, operatorPost } from "./operatorHttp";
 
 const MAX_POST_BYTES = METADATA_MAX_BYTES + 64 * 1024;
 const CERT_WARNING_DAYS = 30;
-
-const HEADERS = {
-  "content-type": "text/html; charset=utf-8",
-  "cache-control": "no-store",
-  "content-security-policy": PORTAL_CSP,
-  "x-frame-options": "DENY",
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-};
-
-function page(html: string, status = 200, extra: Record<string, string> = {}): Response {
-  return new Response(html, { status, headers: { ...HEADERS, ...extra } });
-}
-
-function redirect(to: string, extra: Record<string, string> = {}): Response {
-  return new Response(null, { status: 303, headers: { location: to, "cache-control": "no-store", ...extra } });
-}
 
 function asset(body: string, type: string): Response {
   return new Response(body, { headers: { "content-type": type, "cache-control": "public, max-age=300", "x-content-type-options": "nosniff" } });
@@ -63,7 +48,7 @@ function linkProblem(reason: string): Response {
   return page(pages.messagePage(title, message), status);
 }
 
-type Form = { get(name: string): string | undefined; file(name: string): Promise<string | null> };
+export type Form = { get(name: string): string | undefined; file(name: string): Promise<string | null> };
 
 /** urlencoded or multipart (metadata upload), read under a cap before any parsing. */
 async function readPostForm(request: Request): Promise<Form | "malformed" | null> {
@@ -306,6 +291,7 @@ async function handleGet(ctx: ActionCtx, request: Request): Promise<Response> {
     const link = await ctx.runQuery(internal.portal.session.inspectLink, { token });
     return link.ok ? page(pages.openLinkPage(token, link.groupName)) : linkProblem(link.reason);
   }
+  if (path === "/portal/operator" || path.startsWith("/portal/operator/")) return operatorGet(ctx, request);
   const s = await session(ctx, request);
   if (!s) return ended();
   const has = (i: pages.Intent) => s.intents.includes(i);
@@ -349,6 +335,7 @@ async function handlePost(ctx: ActionCtx, request: Request): Promise<Response> {
     if (!r.ok) return linkProblem(r.reason);
     return redirect("/portal/", { "set-cookie": sessionCookie(r.cookie, { siteUrl: siteUrl(), maxAgeSec: r.maxAgeSec }) });
   }
+  if (path === "/portal/operator" || path.startsWith("/portal/operator/")) return operatorPost(ctx, request, form);
   const s = await session(ctx, request);
   if (!s) return ended();
   // Synchronizer token: the session's CSRF value must come back in the form (SameSite is the second layer).

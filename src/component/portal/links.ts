@@ -1,9 +1,10 @@
 // Setup links: what the app's operator hands to a customer's IT admin. A link is a single-use capability for
 // one group and some intents; only its SHA-256 is stored. `npm run admin -- portal/links:create '{"group":"demo"}'`.
 import { ConvexError, v } from "convex/values";
-import { internalMutation, internalQuery } from "../lib/functions";
+import type { Doc, Id } from "../_generated/dataModel";
+import { internalMutation, internalQuery, type QueryCtx } from "../lib/functions";
 import { portalIntent } from "../tables/portal";
-import { randomToken, sha256b64url } from "../lib/crypto";
+import { linkState, mintLinkToken } from "./session";
 import { siteUrl } from "../lib/env";
 import { groupBySlug } from "../lib/lookups";
 import { logEvent } from "../signin";
@@ -28,12 +29,12 @@ export const create = internalMutation({
     if (!(days > 0 && days <= 30)) throw linkError("invalid_expiry", "expiresInDays must be more than 0 and at most 30");
     const intents = [...new Set(a.intents ?? ALL_INTENTS)];
     if (intents.length === 0) throw linkError("invalid_intents", "intents must name at least one of sso, scim, domains, traces");
-    const token = `psl_${randomToken(32)}`;
+    const { token, hash } = await mintLinkToken("psl_");
     const now = Date.now();
     const expiresAt = now + Math.round(days * DAY);
     const linkId = await ctx.db.insert("portalLinks", {
       groupId: group._id,
-      hash: await sha256b64url(token),
+      hash,
       intents,
       createdAt: now,
       expiresAt,
@@ -60,13 +61,11 @@ export const revoke = internalMutation({
   },
 });
 
-function linkState(l: { expiresAt: number; usedAt?: number; revokedAt?: number }, now: number) {
-  return l.revokedAt !== undefined ? "revoked" : l.usedAt !== undefined ? "used" : l.expiresAt <= now ? "expired" : "open";
-}
 
 /**
- * Operator overview: every group (first 100) with the state of its connections, directories and domains, and
- * the setup links issued for it (newest 20).
+ * Operator overview: every group (first 100) with the state of its connections (active or not; tested in the
+ * portal or not), SCIM directories (active tokens, last request), domains, and the setup links issued for it
+ * (newest 20).
  */
 export const overview = internalQuery({
   args: {},
@@ -80,14 +79,37 @@ export const overview = internalQuery({
       const domains = await ctx.db.query("domains").withIndex("by_group", (q) => q.eq("groupId", g._id)).take(50);
       const links = await ctx.db.query("portalLinks").withIndex("by_group", (q) => q.eq("groupId", g._id)).order("desc").take(20);
       out.push({
+        groupId: g._id,
         group: g.slug,
         name: g.name,
-        connections: connections.map((c) => ({ id: c._id, name: c.name, kind: c.kind, status: c.status })),
-        directories: directories.map((d) => ({ slug: d.slug, users: d.userCount, groups: d.groupCount })),
+        connections: await Promise.all(connections.map(async (c) => ({ id: c._id, name: c.name, kind: c.kind, status: c.status, tested: await testedInPortal(ctx, c._id) }))),
+        directories: await Promise.all(directories.map((d) => directorySummary(ctx, d))),
         domains: domains.map((d) => ({ domain: d.domain, verified: d.verified })),
-        links: links.map((l) => ({ linkId: l._id, intents: l.intents, createdAt: l.createdAt, expiresAt: l.expiresAt, state: linkState(l, now) })),
+        links: links.map((l) => ({ linkId: l._id, intents: l.intents, createdAt: l.createdAt, expiresAt: l.expiresAt, createdBy: l.createdBy ?? null, state: linkState(l, now) })),
       });
     }
     return out;
   },
 });
+
+/** true: a portal test sign-in succeeded after the IdP side was last saved; false: not yet; null: not set up in the portal. */
+async function testedInPortal(ctx: QueryCtx, connectionId: Id<"connections">): Promise<boolean | null> {
+  const setup = await ctx.db.query("portalSetups").withIndex("by_connectionId", (q) => q.eq("connectionId", connectionId)).first();
+  if (!setup) return null;
+  return setup.testedAt !== undefined && setup.configuredAt !== undefined && setup.testedAt >= setup.configuredAt;
+}
+
+async function directorySummary(ctx: QueryCtx, d: Doc<"scimDirectories">) {
+  const now = Date.now();
+  const tokens = await ctx.db.query("scimTokens").withIndex("by_directoryId", (q) => q.eq("directoryId", d._id)).take(50);
+  const last = await ctx.db.query("scimRequests").withIndex("by_directoryId_and_at", (q) => q.eq("directoryId", d._id)).order("desc").first();
+  return {
+    directoryId: d._id,
+    slug: d.slug,
+    name: d.name,
+    users: d.userCount,
+    groups: d.groupCount,
+    activeTokens: tokens.filter((t) => t.revokedAt === undefined && (t.expiresAt === undefined || t.expiresAt > now)).length,
+    lastRequest: last ? { at: last.at, method: last.method, path: last.path, status: last.status } : null,
+  };
+}

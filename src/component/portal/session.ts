@@ -8,18 +8,43 @@ import { logEvent } from "../signin";
 
 export const SESSION_TTL_MS = 60 * 60 * 1000;
 
-type LinkLookup = { kind: "ok"; link: Doc<"portalLinks"> } | { kind: "unknown" | "used" | "expired" | "revoked" };
+export type LinkState = "open" | "used" | "expired" | "revoked";
+type LinkRow = { expiresAt: number; usedAt?: number; revokedAt?: number };
+export type LinkLookup<L extends LinkRow> = { kind: "ok"; link: L } | { kind: "unknown" | "used" | "expired" | "revoked" };
 
-async function linkByToken(ctx: QueryCtx, token: string): Promise<LinkLookup> {
-  if (!/^psl_[A-Za-z0-9_-]{43}$/.test(token)) return { kind: "unknown" };
-  const hash = await sha256b64url(token);
-  const link = await ctx.db.query("portalLinks").withIndex("by_hash", (q) => q.eq("hash", hash)).unique();
-  if (!link) return { kind: "unknown" };
-  if (link.revokedAt !== undefined) return { kind: "revoked" };
-  if (link.usedAt !== undefined) return { kind: "used" };
-  if (link.expiresAt <= Date.now()) return { kind: "expired" };
-  return { kind: "ok", link };
+export function linkState(l: LinkRow, now: number): LinkState {
+  return l.revokedAt !== undefined ? "revoked" : l.usedAt !== undefined ? "used" : l.expiresAt <= now ? "expired" : "open";
 }
+
+/** A fresh link token (`prefix` + 43 base64url characters) and the SHA-256 that is stored instead of it. */
+export async function mintLinkToken(prefix: string): Promise<{ token: string; hash: string }> {
+  const token = `${prefix}${randomToken(32)}`;
+  return { token, hash: await sha256b64url(token) };
+}
+
+/** A link token (setup link `psl_`, operator link `pol_`) → its row, if it may still be redeemed. */
+export async function lookupLink<L extends LinkRow>(token: string, prefix: string, byHash: (hash: string) => Promise<L | null>): Promise<LinkLookup<L>> {
+  if (!token.startsWith(prefix) || !/^[A-Za-z0-9_-]{43}$/.test(token.slice(prefix.length))) return { kind: "unknown" };
+  const link = await byHash(await sha256b64url(token));
+  if (!link) return { kind: "unknown" };
+  const state = linkState(link, Date.now());
+  return state === "open" ? { kind: "ok", link } : { kind: state };
+}
+
+/** A new session's secrets: the cookie value (returned once), its SHA-256 (stored), a CSRF token, its expiry. */
+export async function newSessionSecrets(now: number, notAfter: number, ttlMs = SESSION_TTL_MS) {
+  const cookie = randomToken(32);
+  const expiresAt = Math.min(now + ttlMs, notAfter);
+  return { cookie, hash: await sha256b64url(cookie), csrf: randomToken(24), expiresAt, maxAgeSec: Math.max(1, Math.floor((expiresAt - now) / 1000)) };
+}
+
+/** The stored hash a session cookie value names, or null when the value cannot be one. */
+export async function cookieHash(cookie: string | undefined): Promise<string | null> {
+  return cookie && /^[A-Za-z0-9_-]{43}$/.test(cookie) ? sha256b64url(cookie) : null;
+}
+
+const linkByToken = (ctx: QueryCtx, token: string) =>
+  lookupLink(token, "psl_", (hash) => ctx.db.query("portalLinks").withIndex("by_hash", (q) => q.eq("hash", hash)).unique());
 
 /** What the GET of a link may show (nothing is consumed): the group's name, or why the link is no good. */
 export const inspectLink = internalQuery({
@@ -41,19 +66,10 @@ export const redeem = internalMutation({
     const now = Date.now();
     const link = found.link;
     await ctx.db.patch(link._id, { usedAt: now });
-    const cookie = randomToken(32);
-    const expiresAt = Math.min(now + SESSION_TTL_MS, link.expiresAt);
-    const sessionId = await ctx.db.insert("portalSessions", {
-      linkId: link._id,
-      groupId: link.groupId,
-      hash: await sha256b64url(cookie),
-      csrf: randomToken(24),
-      intents: link.intents,
-      createdAt: now,
-      expiresAt,
-    });
+    const { cookie, hash, csrf, expiresAt, maxAgeSec } = await newSessionSecrets(now, link.expiresAt);
+    const sessionId = await ctx.db.insert("portalSessions", { linkId: link._id, groupId: link.groupId, hash, csrf, intents: link.intents, createdAt: now, expiresAt });
     await logEvent(ctx, "portal.session.opened", link.groupId, { linkId: link._id, portalSessionId: sessionId });
-    return { ok: true as const, cookie, maxAgeSec: Math.max(1, Math.floor((expiresAt - now) / 1000)) };
+    return { ok: true as const, cookie, maxAgeSec };
   },
 });
 
@@ -68,8 +84,8 @@ export type PortalSession = {
 
 /** The session a cookie value names, if it is live (not expired, not revoked, its link not revoked). */
 export async function sessionByCookie(ctx: QueryCtx, cookie: string | undefined): Promise<PortalSession | null> {
-  if (!cookie || !/^[A-Za-z0-9_-]{43}$/.test(cookie)) return null;
-  const hash = await sha256b64url(cookie);
+  const hash = await cookieHash(cookie);
+  if (!hash) return null;
   const s = await ctx.db.query("portalSessions").withIndex("by_hash", (q) => q.eq("hash", hash)).unique();
   if (!s || s.revokedAt !== undefined || s.expiresAt <= Date.now()) return null;
   const link = await ctx.db.get(s.linkId);
