@@ -60,6 +60,18 @@ const PORTAL_ACTIONS = [
 ] as const;
 const portalEvents = Object.fromEntries(PORTAL_ACTIONS.map((t) => [t, portalAudit])) as Record<(typeof PORTAL_ACTIONS)[number], typeof portalAudit>;
 
+/** Operator-page audit (docs/portal.md): each names the operator session or operator link it came from. */
+const operatorAudit = z.object({ operatorSessionId: id.optional(), linkId: id.optional() }).catchall(z.unknown());
+const OPERATOR_ACTIONS = [
+  "operator.link.created",
+  "operator.link.revoked",
+  "operator.session.opened",
+  "operator.session.closed",
+  "operator.setup_link.created",
+  "operator.setup_link.revoked",
+] as const;
+const operatorEvents = Object.fromEntries(OPERATOR_ACTIONS.map((t) => [t, operatorAudit])) as Record<(typeof OPERATOR_ACTIONS)[number], typeof operatorAudit>;
+
 /** Operational events: recorded in the audit log and delivered like the others, but not part of issue #12's list. */
 export const operationalEvents = {
   "app.created": z.object({ clientId: z.string() }).strict(),
@@ -72,6 +84,7 @@ export const operationalEvents = {
   "webhook.endpoint_disabled": z.object({ endpointId: id, reason: z.string(), traceRef: z.string(), attempts: z.number().int() }).strict(),
   "domain.unverified": z.object({ domain: z.string(), method: z.literal("admin") }).strict(),
   ...portalEvents,
+  ...operatorEvents,
 } as const;
 
 export const eventCatalogue = { ...publicEvents, ...operationalEvents } as const;

@@ -19,6 +19,7 @@ const whoami = makeFunctionReference<"query">("projects:whoami");
 const createProject = makeFunctionReference<"query">("projects:create");
 const mine = makeFunctionReference<"query">("projects:mine");
 const gatewayOverview = makeFunctionReference<"query">("projects:gatewayOverview");
+const operatorLink = makeFunctionReference<"mutation">("projects:operatorLink");
 
 let app: ReturnType<typeof convexTest<typeof appSchema.tables>>;
 let gw: GatewayTest;
@@ -75,6 +76,17 @@ describe("embedded: SAML sign-in through the app's router", () => {
     expect(await app.withIdentity(identityOf(first.access_token)).query(createProject, {})).toEqual({ createdBy: claims.sub });
     const overview = await app.withIdentity(identityOf(first.access_token)).query(gatewayOverview, {});
     expect(overview).toEqual([expect.objectContaining({ group: "acme", connections: [expect.objectContaining({ id: connectionId, kind: "saml", status: "active" })] })]);
+    // The admin (gateway:admin) mints an operator link; it opens the operator page once, through the app's router.
+    const minted = await app.withIdentity(identityOf(first.access_token)).mutation(operatorLink, {});
+    expect(minted.url).toMatch(/\/portal\/operator\/link\?t=pol_[A-Za-z0-9_-]{43}$/);
+    const token = new URL(minted.url).searchParams.get("t")!;
+    const opened = await gw.fetch("/portal/operator/link", form({ token }));
+    expect(opened.status).toBe(303);
+    const opCookie = opened.headers.get("set-cookie")!.split(";")[0]!;
+    const opPage = await gw.fetch("/portal/operator/", { headers: { cookie: opCookie } });
+    expect(opPage.status).toBe(200);
+    expect(await opPage.text()).toContain("Acme");
+    expect(await gw.run(async (ctx) => (await ctx.db.query("operatorLinks").collect())[0]!.createdBy)).toBe(`user:${claims.sub}`);
 
     const refreshed = await refresh(gw, first.refresh_token);
     expect(refreshed.status).toBe(200);
@@ -116,6 +128,9 @@ describe("embedded: guards", () => {
     const { as } = await memberSession();
     await expect(as.query(createProject, {})).rejects.toMatchObject({ data: { kind: "MissingGrant", required: "projects:write" } });
     await expect(as.query(gatewayOverview, {})).rejects.toMatchObject({ data: { kind: "MissingGrant", required: "gateway:admin" } });
+    await expect(as.mutation(operatorLink, {})).rejects.toMatchObject({ data: { kind: "MissingGrant", required: "gateway:admin" } });
+    await expect(app.mutation(operatorLink, {})).rejects.toMatchObject({ data: { kind: "Unauthenticated" } });
+    expect(await gw.run(async (ctx) => (await ctx.db.query("operatorLinks").collect()).length)).toBe(0);
     expect(await as.query(mine, {})).toEqual({ group: "acme", grants: ["projects:read"] });
   });
 

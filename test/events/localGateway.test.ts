@@ -129,8 +129,8 @@ test("SCIM deactivation → signed user.deactivated webhook and GET /events, in 
   gw = await startGateway(configPath, dataDir);
   const after = await pullAll(gw.url); // the pull cursor survived the crash: nothing lost, nothing repeated
   expect(after.slice(0, before.length).map((e) => e.id)).toEqual(before.map((e) => e.id));
-  // What every start records: the seed re-applied, then the setup-portal link it prints.
-  expect(after.slice(before.length).map((e) => e.type)).toEqual(["group.updated", "portal.link.created"]);
+  // What every start records: the seed re-applied, then the setup-portal link and the operator link it prints.
+  expect(after.slice(before.length).map((e) => e.type)).toEqual(["group.updated", "portal.link.created", "operator.link.created"]);
   await receiver.waitFor(after.length);
   expect(receiver.badSignatures).toBe(0);
   expect(receiver.processed.map((e) => e.id).sort()).toEqual(after.map((e) => e.id).sort()); // exactly once

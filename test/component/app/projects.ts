@@ -1,4 +1,4 @@
-import { queryGeneric } from "convex/server";
+import { mutationGeneric, queryGeneric } from "convex/server";
 import { getSsoIdentity } from "../../../src/server";
 import { gateway, sso } from "./gateway";
 
@@ -24,5 +24,8 @@ export const gatewayOverview = queryGeneric({
     return gateway.operatorOverview(ctx);
   },
 });
+
+/** The app's "Gateway" button: an operator link, which SsoGateway mints only for a member holding gateway:admin. */
+export const operatorLink = mutationGeneric({ args: {}, handler: (ctx) => gateway.createOperatorLink(ctx) });
 
 export const mine = ssoQuery({ args: {}, handler: async (ctx) => ({ group: ctx.sso.group, grants: ctx.sso.grants }) });
