@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { LocalGateway } from "../../local/gateway";
 import { haveChromium } from "../e2e/browser";
+import { artifactsDir } from "../e2e/artifacts";
 import { startAppOriginHarness, TEST_CLIENT_ID as CLIENT_ID, type AppOriginHarness } from "./gatewaySeed";
 import type { StaticServer } from "./staticServer";
 
@@ -20,7 +21,7 @@ let harness: AppOriginHarness;
 let gw: LocalGateway;
 let site: StaticServer;
 let browser: Browser;
-const shots = mkdtempSync(join(tmpdir(), "example-app-shots-"));
+const shots = artifactsDir("example-app");
 
 async function buildExample(env: Record<string, string>): Promise<string> {
   const outDir = mkdtempSync(join(tmpdir(), "example-app-dist-"));

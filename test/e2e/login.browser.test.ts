@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser } from "playwright-core";
 import { startLocalGateway, type LocalGateway } from "../../local/gateway";
 import { haveChromium, launchChromium } from "./browser";
+import { artifactsDir } from "./artifacts";
 
 let gw: LocalGateway;
 let browser: Browser;
@@ -38,7 +39,7 @@ describe.skipIf(!haveChromium)("browser end-to-end (Chromium)", () => {
     expect(await page.textContent("#method")).toBe("dev");
     const claims = JSON.parse((await page.textContent("#claims"))!);
     expect(claims.iss).toBe(gw.url);
-    await page.screenshot({ path: join(tmpdir(), "gw-e2e-dev-signin.png") });
+    await page.screenshot({ path: join(artifactsDir("e2e"), "dev-signin.png") });
 
     const before = await page.textContent("#claims");
     await page.getByRole("button", { name: "Refresh token" }).click();

@@ -3,21 +3,20 @@
 // (new window, asserted attributes) → activate → sign in from the demo app; SCIM token → a SCIM call with it;
 // a domain verified through a DNS-over-HTTPS stub on 127.0.0.1. Every page: screenshots at 1280 and 390 px
 // under test-artifacts/portal/, and axe-core with no serious or critical violation.
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { startLocalGateway, type LocalGateway } from "../../local/gateway";
 import { PORTAL_CLIENT } from "../../local/oidcIdp";
 import { haveChromium, launchChromium } from "./browser";
+import { artifactsDir } from "./artifacts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const SHOTS = join(ROOT, "test-artifacts/portal");
+const SHOTS = artifactsDir("portal");
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let gw: LocalGateway;
@@ -58,7 +57,6 @@ async function look(page: Page, name: string) {
 
 describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     process.env.GATEWAY_DOH_URL = await startDohStub();
     gw = await startLocalGateway({ port: 0, dataDir: mkdtempSync(join(tmpdir(), "gw-portal-")), quiet: true });
     browser = await launchChromium();

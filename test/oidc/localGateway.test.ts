@@ -12,6 +12,7 @@ import { localPlugins } from "../../local/plugins";
 import { oidcLocalPlugin } from "../../local/oidcIdp";
 import { pkceS256, randomToken } from "../../src/session/encoding";
 import { haveChromium, launchChromium } from "../e2e/browser";
+import { artifactsDir } from "../e2e/artifacts";
 import { Browser } from "./harness";
 
 let gw: LocalGateway;
@@ -121,7 +122,7 @@ describe.skipIf(!haveChromium)("browser end-to-end (Chromium): Sign in with OIDC
     expect(await page.textContent("#group")).toContain("demo");
     expect(await page.textContent("#role")).toBe("admin");
     expect(await page.textContent("#method")).toBe("oidc");
-    await page.screenshot({ path: join(tmpdir(), "gw-e2e-oidc-signin.png") });
+    await page.screenshot({ path: join(artifactsDir("e2e"), "oidc-signin.png") });
 
     await page.close();
 

@@ -1,12 +1,12 @@
 // Browser end-to-end in real Chromium: demo app → "Sign in with SAML" → /sso/authorize → test IdP login form
 // (type a user, tick groups) → auto-POST to the ACS → demo app shows the signed-in user, group and role.
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser } from "playwright-core";
 import { startLocalGateway, type LocalGateway } from "../../local/gateway";
 import { samlLocalGatewayOptions } from "./localConfig";
 import { haveChromium, launchChromium } from "../e2e/browser";
+import { artifactsDir } from "../e2e/artifacts";
 
 let gw: LocalGateway;
 let browser: Browser;
@@ -35,7 +35,7 @@ describe.skipIf(!haveChromium)("SAML in a real browser (Chromium)", () => {
     expect(await page.textContent("#group")).toContain("demo");
     expect(await page.textContent("#role")).toBe("admin");
     expect(await page.textContent("#method")).toBe("saml");
-    await page.screenshot({ path: join(tmpdir(), "gw-e2e-saml.png") });
+    await page.screenshot({ path: join(artifactsDir("e2e"), "saml-signin.png") });
     await page.close();
   }, 60_000);
 
