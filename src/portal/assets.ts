@@ -62,7 +62,11 @@ main nav a{color:#0969da;border:0}
 label.check{display:inline-flex;align-items:center;gap:.4rem;font-weight:400;margin:.35rem 0}
 label.check input{width:1.1rem;height:1.1rem}
 select{width:auto;min-width:10rem}
-section.card h3{font-size:1rem;margin:1rem 0 .25rem}
+.card h3{font-size:1rem;margin:1.25rem 0 .25rem}
+.rows{list-style:none;padding:0;margin:0}
+.rows>li{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem .5rem;border-top:1px solid #d0d7de;padding:.5rem 0}
+.rows>li:last-child{border-bottom:1px solid #d0d7de}
+.rows .grow{flex:1 1 14rem;min-width:0}
 `;
 
 /** Copy buttons: <button data-copy="id-of-input">. No other behaviour depends on script. */

@@ -42,35 +42,34 @@ export interface OperatorPageData {
   error?: { groupId: string; message: string };
 }
 
-function table(caption: string, head: string[], rows: string[], empty: string): string {
-  if (!rows.length) return `<h3>${e(caption)}</h3><p class="muted">${e(empty)}</p>`;
-  return `<h3>${e(caption)}</h3><div class="scroll"><table><thead><tr>${head.map((h) => `<th scope="col">${e(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
+function rows(caption: string, items: string[], empty: string): string {
+  return `<h3>${e(caption)}</h3>${items.length ? `<ul class="rows">${items.map((i) => `<li>${i}</li>`).join("")}</ul>` : `<p class="muted">${e(empty)}</p>`}`;
 }
 
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+
 function tested(t: boolean | null): string {
-  return t === null ? "" : t ? ` ${badge("ok", "tested")}` : ` ${badge("untested", "not tested")}`;
+  return t === null ? "" : t ? badge("ok", "tested") : badge("untested", "not tested");
 }
 
 function groupCard(g: OperatorGroup, i: number, d: OperatorPageData): string {
   const id = `g${i}`;
   const connections = g.connections.map(
-    (c) => `<tr><td>${e(c.name)}</td><td>${c.kind === "saml" ? "SAML" : "OIDC"}</td><td>${badge(c.status === "active" ? "active" : "inactive", c.status)}${tested(c.tested)}</td></tr>`,
+    (c) => `<span class="grow"><strong>${e(c.name)}</strong> <span class="muted">${c.kind === "saml" ? "SAML" : "OIDC"}</span></span>${badge(c.status === "active" ? "active" : "inactive", c.status)}${tested(c.tested)}`,
   );
   const directories = g.directories.map((dir) => {
     const last = dir.lastRequest
-      ? `${e(when(dir.lastRequest.at))}<br><code>${e(dir.lastRequest.method)} ${e(dir.lastRequest.path)}</code> ${badge(dir.lastRequest.status < 400 ? "ok" : dir.lastRequest.status === 401 ? "warn" : "fail", String(dir.lastRequest.status))}`
-      : '<span class="muted">none yet</span>';
-    return `<tr><td>${e(dir.name)}<br><code>${e(dir.slug)}</code></td><td>${dir.users} users, ${dir.groups} groups</td><td>${dir.activeTokens} active</td><td>${last}</td></tr>`;
+      ? `last request ${e(when(dir.lastRequest.at))} <code>${e(dir.lastRequest.method)} ${e(dir.lastRequest.path)}</code> ${badge(dir.lastRequest.status < 400 ? "ok" : dir.lastRequest.status === 401 ? "warn" : "fail", String(dir.lastRequest.status))}`
+      : "no request yet";
+    return `<span class="grow"><strong>${e(dir.name)}</strong> <code>${e(dir.slug)}</code><br><span class="muted">${plural(dir.users, "user")}, ${plural(dir.groups, "group")} · ${plural(dir.activeTokens, "active token")}</span><br><span class="muted">${last}</span></span>`;
   });
-  const domains = g.domains.length
-    ? `<h3>Domains</h3><ul class="plain inline-list">${g.domains.map((x) => `<li>${e(x.domain)} ${badge(x.verified ? "verified" : "unverified")}</li>`).join("")}</ul>`
-    : `<h3>Domains</h3><p class="muted">No domain.</p>`;
+  const domains = g.domains.map((x) => `<span class="grow">${e(x.domain)}</span>${badge(x.verified ? "verified" : "unverified")}`);
   const links = g.links.map((l) => {
     const revoke =
       l.state === "open" || l.state === "used"
         ? `<form method="post" action="/portal/operator/links/${e(l.linkId)}/revoke" class="inline">${csrfField(d.csrf)}<button type="submit" class="danger" aria-label="Revoke the setup link issued ${e(when(l.createdAt))} for ${e(g.name)}">Revoke</button></form>`
         : "";
-    return `<tr><td>${e(when(l.createdAt))}${l.createdBy ? `<br><span class="muted">by ${e(l.createdBy)}</span>` : ""}</td><td>${l.intents.map(e).join(", ")}</td><td>${e(when(l.expiresAt))}</td><td>${badge(l.state)} ${revoke}</td></tr>`;
+    return `<span class="grow">${badge(l.state)} ${l.intents.map(e).join(", ")}<br><span class="muted">issued ${e(when(l.createdAt))}${l.createdBy ? ` by ${e(l.createdBy)}` : ""} · expires ${e(when(l.expiresAt))}</span></span>${revoke}`;
   });
   const minted =
     d.minted?.groupId === g.groupId
@@ -81,10 +80,10 @@ function groupCard(g: OperatorGroup, i: number, d: OperatorPageData): string {
     ([v, label]) => `<label class="check"><input type="checkbox" name="intent_${v}" value="1" checked> ${e(label)}</label>`,
   ).join("")}</div><label for="${id}-days">Expires after</label><select id="${id}-days" name="days">${EXPIRY_DAYS.map((n) => `<option value="${n}"${n === 7 ? " selected" : ""}>${n} day${n === 1 ? "" : "s"}</option>`).join("")}</select><div class="actions"><button type="submit">Create setup link</button></div></fieldset></form>`;
   return `<section class="card" aria-labelledby="${id}"><h2 id="${id}">${e(g.name)} <span class="muted">(${e(g.group)})</span></h2>${minted}${error}
-${table("Connections", ["Connection", "Protocol", "State"], connections, "No connection.")}
-${table("SCIM directories", ["Directory", "Provisioned", "Tokens", "Last request"], directories, "No directory.")}
-${domains}
-${table("Setup links", ["Issued", "Intents", "Expires", "State"], links, "No setup link issued.")}
+${rows("Connections", connections, "No connection.")}
+${rows("SCIM directories", directories, "No directory.")}
+${rows("Domains", domains, "No domain.")}
+${rows("Setup links", links, "No setup link issued.")}
 ${create}</section>`;
 }
 

@@ -58,14 +58,13 @@ export function scimRequestsHtml(directoryId: string, rows: readonly ScimRequest
   const id = `requests-${directoryId}`;
   const title = `<h3 id="${e(id)}">Recent provisioning requests</h3>`;
   if (!rows.length) return `${title}<p class="muted">No request yet. When your IdP connects, each request and its outcome shows up here.</p>`;
-  const body = rows
+  const items = rows
     .map((r) => {
-      const what = `<code>${e(r.method)} ${e(r.path)}${r.query ? "?…" : ""}</code>`;
-      const meta = [r.token ? `token ${e(r.token.hint)}… (${e(r.token.name)})` : "", r.durationMs !== null ? `${r.durationMs} ms` : ""].filter(Boolean).join(" · ");
       const times = r.count > 1 ? ` <strong>×${r.count}</strong>` : "";
-      const sentence = r.status < 400 ? "" : `<br>${e(scimOutcomeText(r.status, r.scimType))}`;
-      return `<tr><td>${e(when(r.at))}</td><td>${what}${meta ? `<br><span class="muted">${meta}</span>` : ""}</td><td>${outcomeBadge(r.status)}${r.scimType ? ` <code>${e(r.scimType)}</code>` : ""}${times}${sentence}</td></tr>`;
+      const meta = [e(when(r.at)), r.token ? `token ${e(r.token.hint)}… (${e(r.token.name)})` : "", r.durationMs !== null ? `${r.durationMs} ms` : ""].filter(Boolean).join(" · ");
+      const text = r.status < 400 ? `<span class="muted">${e(scimOutcomeText(r.status, r.scimType))}</span>` : e(scimOutcomeText(r.status, r.scimType));
+      return `<li><span class="grow">${outcomeBadge(r.status)} <code>${e(r.method)} ${e(r.path)}${r.query ? "?…" : ""}</code>${r.scimType ? ` <code>${e(r.scimType)}</code>` : ""}${times}<br>${text}<br><span class="muted">${meta}</span></span></li>`;
     })
     .join("");
-  return `${title}<div class="scroll"><table class="requests" aria-labelledby="${e(id)}"><thead><tr><th scope="col">When</th><th scope="col">Request</th><th scope="col">Outcome</th></tr></thead><tbody>${body}</tbody></table></div>`;
+  return `${title}<ul class="rows log" aria-labelledby="${e(id)}">${items}</ul>`;
 }

@@ -245,10 +245,25 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     const res = await fetch(`${baseUrl}/Users?count=1`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     expect((await res.json()).schemas).toContain("urn:ietf:params:scim:api:messages:2.0:ListResponse");
+    // A duplicate userName (409 uniqueness) and a wrong token (401): both show up with a sentence.
+    const user = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "ida@demo.example" };
+    const create = () => fetch(`${baseUrl}/Users`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/scim+json" }, body: JSON.stringify(user) });
+    expect((await create()).status).toBe(201);
+    expect((await create()).status).toBe(409);
+    expect((await fetch(`${baseUrl}/Users`, { headers: { authorization: "Bearer not-the-token" } })).status).toBe(401);
     await page.goto(`${gw.url}/portal/scim`);
     expect(await page.locator("#new-token").count()).toBe(0); // shown once
     expect(await page.textContent("main")).toContain(token.slice(0, 9)); // listed by its hint only
     expect(await page.textContent("main")).not.toContain(token);
+    const rows = await page.locator("ul.log > li").allTextContents();
+    expect(rows[0]).toContain("401");
+    expect(rows[0]).toContain("Bad token");
+    expect(rows[1]).toContain("409");
+    expect(rows[1]).toContain("Already exists");
+    expect(rows[2]).toMatch(/POST \/Users.*201/);
+    expect(rows[3]).toMatch(/GET \/Users\?….*200/);
+    expect(rows.join(" ")).not.toContain("ida@demo.example");
+    await look(page, "18-scim-requests");
   }, 60_000);
 
   test("Domains: add, publish the TXT record (DoH stub), verify", async () => {
@@ -269,6 +284,54 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     await page.getByRole("button", { name: "Verify grace-labs.example" }).click();
     expect(await page.textContent("[role=status]")).toContain("grace-labs.example is verified");
     await look(page, "13-domains-verified");
+  }, 60_000);
+
+  test("Operator page: the printed operator link, groups with their state, create and revoke a setup link", async () => {
+    expect(gw.operatorLink).toMatch(/\/portal\/operator\/link\?t=pol_/);
+    const ops = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const op = await ops.newPage();
+    await op.goto(gw.operatorLink);
+    await look(op, "20-operator-link");
+    await op.getByRole("button", { name: "Open the operator page" }).click();
+    await op.waitForURL(/\/portal\/operator\/$/);
+    const cookie = (await ops.cookies()).find((c) => c.name === "gw_operator")!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/portal/operator" });
+    const main = (await op.textContent("main"))!;
+    expect(main).toContain("Demo Org");
+    expect(main).toContain("grace-labs.example"); // the domain verified above
+    expect(main).toMatch(/POST \/Users|GET \/Users/); // the directory's last request
+    expect(await op.locator("text=tested").count()).toBeGreaterThan(0);
+    await look(op, "21-operator");
+
+    await op.getByLabel("Sign-in failures").first().uncheck();
+    await op.getByLabel("Expires after").first().selectOption("1");
+    await op.getByRole("button", { name: "Create setup link" }).first().click();
+    const url = await op.inputValue("#new-link");
+    expect(url).toMatch(/\/portal\/link\?t=psl_/);
+    await look(op, "22-operator-link-created");
+    // The new link works for the IT admin (a third browser context).
+    const admin = await browser.newContext();
+    const it = await admin.newPage();
+    await it.goto(url);
+    expect(await it.textContent("h1")).toContain("Demo Org");
+    await admin.close();
+
+    const revokes = op.getByRole("button", { name: /^Revoke the setup link/ });
+    const before = await revokes.count();
+    await revokes.first().click();
+    await op.waitForURL(/revoked=1/);
+    expect(await op.textContent("[role=status]")).toContain("withdrawn");
+    expect(await op.getByRole("button", { name: /^Revoke the setup link/ }).count()).toBe(before - 1);
+    await look(op, "23-operator-revoked");
+
+    // The same operator link again: a clear page, no session.
+    const other = await browser.newContext();
+    const again = await other.newPage();
+    await again.goto(gw.operatorLink);
+    expect(await again.textContent("h1")).toContain("already used");
+    expect((await other.cookies()).length).toBe(0);
+    await other.close();
+    await ops.close();
   }, 60_000);
 
   test("Sign-in failures and forms without their CSRF token", async () => {

@@ -112,9 +112,9 @@ describe("operator overview", () => {
     expect(html).toContain("Acme Corp");
     expect(html).toContain("Acme Okta");
     expect(html).toContain("GET /Users");
-    expect(html).toContain("1 active");
-    expect(html).toMatch(/acme\.example <span class="badge verified">verified/);
-    expect(html).toMatch(/acme-labs\.example <span class="badge unverified">unverified/);
+    expect(html).toContain("1 active token");
+    expect(html).toMatch(/>acme\.example<\/span><span class="badge verified">verified/);
+    expect(html).toMatch(/>acme-labs\.example<\/span><span class="badge unverified">unverified/);
     expect(html).toContain('<span class="badge open">open</span>');
     expect(html).not.toContain(minted.token);
   });

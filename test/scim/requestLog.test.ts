@@ -49,6 +49,17 @@ describe("SCIM request log", () => {
     expect(stored).not.toContain("userName eq");
     // The 409 rolled its operation back: still one user, and exactly one 201 row.
     expect(await env.t.run(async (ctx) => (await ctx.db.query("scimUsers").collect()).length)).toBe(1);
+
+    // The portal's SCIM page shows them newest first, with the sentence, and no filter text.
+    const link = await env.t.mutation(internal.portal.links.create, { group: "acme", intents: ["scim"] });
+    const opened = await env.t.fetch("/portal/link", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ token: new URL(link.url).searchParams.get("t")! }).toString() });
+    const html = await (await env.t.fetch("/portal/scim", { headers: { cookie: opened.headers.get("set-cookie")!.split(";")[0]! } })).text();
+    const items = html.split('<ul class="rows log"')[1]!.split("<li>").slice(1);
+    expect(items).toHaveLength(6);
+    expect(items[0]).toContain(`PATCH /Users/${id}`);
+    expect(items[3]).toMatch(/GET \/Users\?…<\/code> <code>invalidFilter<\/code>[\s\S]*filter we cannot read/);
+    expect(items[4]).toContain("Already exists");
+    expect(html).not.toContain("ada@acme.example");
   });
 
   it("a bad token is logged only against a known directory, one row a minute with a count; the IdP of another directory writes nothing here", async () => {
