@@ -8,7 +8,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type QueryCtx } from "../lib/functions";
 import { siteUrl } from "../lib/env";
 import { logEvent } from "../signin";
-import { cookieHash, lookupLink, mintLinkToken, newSessionSecrets, SESSION_TTL_MS } from "./session";
+import { closeSession, cookieHash, lookupLink, mintLinkToken, spendLink } from "./session";
 
 export const OPERATOR_LINK_PREFIX = "pol_";
 const DEFAULT_LINK_MINUTES = 15;
@@ -49,9 +49,7 @@ export const redeem = internalMutation({
   handler: async (ctx, { token }) => {
     const found = await linkByToken(ctx, token);
     if (found.kind !== "ok") return { ok: false as const, reason: found.kind };
-    const now = Date.now();
-    await ctx.db.patch(found.link._id, { usedAt: now });
-    const { cookie, hash, csrf, expiresAt, maxAgeSec } = await newSessionSecrets(now, now + SESSION_TTL_MS);
+    const { now, cookie, hash, csrf, expiresAt, maxAgeSec } = await spendLink(ctx, found.link, Infinity); // one hour: the minutes-long link does not shorten it
     const sessionId = await ctx.db.insert("operatorSessions", { linkId: found.link._id, hash, csrf, createdAt: now, expiresAt });
     await logEvent(ctx, "operator.session.opened", undefined, { linkId: found.link._id, operatorSessionId: sessionId, createdBy: found.link.createdBy ?? null });
     return { ok: true as const, cookie, maxAgeSec };
@@ -77,11 +75,7 @@ export const logout = internalMutation({
   args: { sessionId: v.id("operatorSessions") },
   returns: v.null(),
   handler: async (ctx, { sessionId }) => {
-    const s = await ctx.db.get(sessionId);
-    if (s && s.revokedAt === undefined) {
-      await ctx.db.patch(sessionId, { revokedAt: Date.now() });
-      await logEvent(ctx, "operator.session.closed", undefined, { operatorSessionId: sessionId });
-    }
+    if (await closeSession(ctx, sessionId)) await logEvent(ctx, "operator.session.closed", undefined, { operatorSessionId: sessionId });
     return null;
   },
 });

@@ -1,8 +1,8 @@
 // Portal sessions: redeeming a setup link (single use) opens one; the cookie holds a random value whose
 // SHA-256 is the row's key; each session has its own CSRF token. Every portal action is an audited event.
 import { v } from "convex/values";
-import { internalMutation, internalQuery, type QueryCtx } from "../lib/functions";
-import type { Doc } from "../_generated/dataModel";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../lib/functions";
+import type { Doc, Id } from "../_generated/dataModel";
 import { randomToken, sha256b64url } from "../lib/crypto";
 import { logEvent } from "../signin";
 
@@ -38,6 +38,13 @@ export async function newSessionSecrets(now: number, notAfter: number, ttlMs = S
   return { cookie, hash: await sha256b64url(cookie), csrf: randomToken(24), expiresAt, maxAgeSec: Math.max(1, Math.floor((expiresAt - now) / 1000)) };
 }
 
+/** Spend a link (single use) and mint the secrets of the session it opens (which ends by `notAfter` at the latest). */
+export async function spendLink<T extends "portalLinks" | "operatorLinks">(ctx: MutationCtx, link: Doc<T>, notAfter: number) {
+  const now = Date.now();
+  await ctx.db.patch(link._id as Id<T>, { usedAt: now } as Partial<Doc<T>>);
+  return { now, ...(await newSessionSecrets(now, notAfter)) };
+}
+
 /** The stored hash a session cookie value names, or null when the value cannot be one. */
 export async function cookieHash(cookie: string | undefined): Promise<string | null> {
   return cookie && /^[A-Za-z0-9_-]{43}$/.test(cookie) ? sha256b64url(cookie) : null;
@@ -63,10 +70,8 @@ export const redeem = internalMutation({
   handler: async (ctx, { token }) => {
     const found = await linkByToken(ctx, token);
     if (found.kind !== "ok") return { ok: false as const, reason: found.kind };
-    const now = Date.now();
     const link = found.link;
-    await ctx.db.patch(link._id, { usedAt: now });
-    const { cookie, hash, csrf, expiresAt, maxAgeSec } = await newSessionSecrets(now, link.expiresAt);
+    const { now, cookie, hash, csrf, expiresAt, maxAgeSec } = await spendLink(ctx, link, link.expiresAt);
     const sessionId = await ctx.db.insert("portalSessions", { linkId: link._id, groupId: link.groupId, hash, csrf, intents: link.intents, createdAt: now, expiresAt });
     await logEvent(ctx, "portal.session.opened", link.groupId, { linkId: link._id, portalSessionId: sessionId });
     return { ok: true as const, cookie, maxAgeSec };
@@ -100,15 +105,20 @@ export const current = internalQuery({
   handler: (ctx, { cookie }) => sessionByCookie(ctx, cookie),
 });
 
+/** Sign out of a portal or operator session: the row, when this call closed it (null when it already was). */
+export async function closeSession<T extends "portalSessions" | "operatorSessions">(ctx: MutationCtx, sessionId: Id<T>): Promise<Doc<T> | null> {
+  const s = await ctx.db.get(sessionId);
+  if (!s || s.revokedAt !== undefined) return null;
+  await ctx.db.patch(sessionId, { revokedAt: Date.now() } as Partial<Doc<T>>);
+  return s;
+}
+
 export const logout = internalMutation({
   args: { sessionId: v.id("portalSessions") },
   returns: v.null(),
   handler: async (ctx, { sessionId }) => {
-    const s = await ctx.db.get(sessionId);
-    if (s && s.revokedAt === undefined) {
-      await ctx.db.patch(sessionId, { revokedAt: Date.now() });
-      await logEvent(ctx, "portal.session.closed", s.groupId, { portalSessionId: sessionId });
-    }
+    const s = await closeSession(ctx, sessionId);
+    if (s) await logEvent(ctx, "portal.session.closed", s.groupId, { portalSessionId: sessionId });
     return null;
   },
 });
