@@ -50,6 +50,7 @@ const ADMIN_KINDS: Record<string, "query" | "mutation" | "action"> = {
   "admin/apps:list": "query",
   "admin/memberships:list": "query",
   "portal/links:overview": "query",
+  "scim/requestLog:recent": "query",
   "saml/admin:createConnection": "action",
   "oidc/admin:saveConnection": "action",
   "sessions:isLive": "query",
@@ -189,6 +190,10 @@ export class SsoGateway {
   async createOperatorLink(ctx: RunMutationCtx & { auth: Parameters<typeof requireGrant>[0]["auth"] }, args: { expiresInMinutes?: number } = {}) {
     const who = await requireGrant(ctx, OPERATOR_GRANT, { authorization: this.options.authorization, sessionIsLive: this.sessionIsLive });
     return this.call(ctx, this.component.portal.operator.createLink, { ...args, createdBy: `user:${who.userId}` });
+  }
+  /** A SCIM directory's newest requests (method, path, status, scimType, token hint, duration; no bodies, no tokens). */
+  scimRequestLog(ctx: RunCtx, args: FunctionArgs<ComponentApi["scim"]["requestLog"]["recent"]>) {
+    return this.call(ctx, this.component.scim.requestLog.recent, args);
   }
   /** Disable (or re-enable) a group: sign-in refused, refresh and introspection fail at once, sessions revoked. */
   setGroupStatus(ctx: RunMutationCtx, args: FunctionArgs<ComponentApi["admin"]["groups"]["setStatus"]>) {

@@ -154,6 +154,7 @@ describe("embedded: the gateway's typed admin methods", () => {
   it("create a group, an app and a SCIM directory from the app's own action, with the app's issuer", async () => {
     const out = await app.action(makeFunctionReference<"action">("admin:bootstrap"), {});
     expect(out.slugs).toEqual(["globex"]);
+    expect(out.requests).toEqual([]); // a new directory's request log, through the typed query method
     expect(out.baseUrl).toMatch(/^https:\/\/gw\.example\.test\/scim\/v2\//);
     expect(await gw.run((ctx) => ctx.db.get(out.appId as never))).toMatchObject({ clientId: "globex-app" });
     // A "Configure SSO" button: the setup link is on the app's own site and opens the portal's landing page once.

@@ -10,6 +10,7 @@ export const bootstrap = internalActionGeneric({
     const directory = await gateway.createScimDirectory(ctx, { groupId, name: "Okta" });
     const groups = await gateway.listGroups(ctx, {});
     const setup = await gateway.createSetupLink(ctx, { group: "globex", intents: ["sso", "domains"], createdBy: "settings page" });
-    return { groupId, appId, baseUrl: directory.baseUrl, slugs: groups.map((g) => g.slug), setupUrl: setup.url, setupIntents: setup.intents };
+    const requests = await gateway.scimRequestLog(ctx, { directoryId: directory.directoryId });
+    return { groupId, appId, baseUrl: directory.baseUrl, slugs: groups.map((g) => g.slug), setupUrl: setup.url, setupIntents: setup.intents, requests };
   },
 });
