@@ -75,7 +75,7 @@ export const logout = internalMutation({
   args: { sessionId: v.id("operatorSessions") },
   returns: v.null(),
   handler: async (ctx, { sessionId }) => {
-    if (await closeSession(ctx, sessionId)) await logEvent(ctx, "operator.session.closed", undefined, { operatorSessionId: sessionId });
+    if (await closeSession(ctx, await ctx.db.get(sessionId))) await logEvent(ctx, "operator.session.closed", undefined, { operatorSessionId: sessionId });
     return null;
   },
 });

@@ -2,7 +2,7 @@
 // SHA-256 is the row's key; each session has its own CSRF token. Every portal action is an audited event.
 import { v } from "convex/values";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../lib/functions";
-import type { Doc, Id } from "../_generated/dataModel";
+import type { Doc } from "../_generated/dataModel";
 import { randomToken, sha256b64url } from "../lib/crypto";
 import { logEvent } from "../signin";
 
@@ -39,9 +39,9 @@ export async function newSessionSecrets(now: number, notAfter: number, ttlMs = S
 }
 
 /** Spend a link (single use) and mint the secrets of the session it opens (which ends by `notAfter` at the latest). */
-export async function spendLink<T extends "portalLinks" | "operatorLinks">(ctx: MutationCtx, link: Doc<T>, notAfter: number) {
+export async function spendLink(ctx: MutationCtx, link: Doc<"portalLinks"> | Doc<"operatorLinks">, notAfter: number) {
   const now = Date.now();
-  await ctx.db.patch(link._id as Id<T>, { usedAt: now } as Partial<Doc<T>>);
+  await ctx.db.patch(link._id, { usedAt: now });
   return { now, ...(await newSessionSecrets(now, notAfter)) };
 }
 
@@ -105,20 +105,19 @@ export const current = internalQuery({
   handler: (ctx, { cookie }) => sessionByCookie(ctx, cookie),
 });
 
-/** Sign out of a portal or operator session: the row, when this call closed it (null when it already was). */
-export async function closeSession<T extends "portalSessions" | "operatorSessions">(ctx: MutationCtx, sessionId: Id<T>): Promise<Doc<T> | null> {
-  const s = await ctx.db.get(sessionId);
-  if (!s || s.revokedAt !== undefined) return null;
-  await ctx.db.patch(sessionId, { revokedAt: Date.now() } as Partial<Doc<T>>);
-  return s;
+/** Sign out of a portal or operator session: true when this call closed it (false: gone or closed already). */
+export async function closeSession(ctx: MutationCtx, s: Doc<"portalSessions"> | Doc<"operatorSessions"> | null): Promise<boolean> {
+  if (!s || s.revokedAt !== undefined) return false;
+  await ctx.db.patch(s._id, { revokedAt: Date.now() });
+  return true;
 }
 
 export const logout = internalMutation({
   args: { sessionId: v.id("portalSessions") },
   returns: v.null(),
   handler: async (ctx, { sessionId }) => {
-    const s = await closeSession(ctx, sessionId);
-    if (s) await logEvent(ctx, "portal.session.closed", s.groupId, { portalSessionId: sessionId });
+    const s = await ctx.db.get(sessionId);
+    if (s && (await closeSession(ctx, s))) await logEvent(ctx, "portal.session.closed", s.groupId, { portalSessionId: sessionId });
     return null;
   },
 });
