@@ -102,6 +102,11 @@ export function operatorPage(d: OperatorPageData): string {
 }
 
 /** GET of an operator link: nothing is consumed until the button is pressed (mail scanners follow GETs). */
+/** Any other message on the operator page (not allowed, not found, signed out). */
+export function operatorMessagePage(title: string, message: string): string {
+  return messagePage(title, message, BANNER);
+}
+
 export function openOperatorLinkPage(token: string): string {
   return layout(
     "Open the operator page",
@@ -121,9 +126,9 @@ const PROBLEMS: Record<string, [string, number]> = {
 /** Expired, used, withdrawn or forged link: a clear page, and no session. */
 export function operatorLinkProblem(reason: string): { html: string; status: number } {
   const [title, status] = PROBLEMS[reason] ?? PROBLEMS.unknown!;
-  return { html: messagePage(title, "Operator links work once and for a few minutes. Mint a new one: npm run admin -- operator-link, or from your application's admin page."), status };
+  return { html: messagePage(title, "Operator links work once and for a few minutes. Mint a new one: npm run admin -- operator-link, or from your application's admin page.", BANNER), status };
 }
 
 export function operatorEndedPage(): string {
-  return messagePage("Your operator session has ended", "Operator sessions last one hour. Mint a new operator link: npm run admin -- operator-link, or from your application's admin page.");
+  return messagePage("Your operator session has ended", "Operator sessions last one hour. Mint a new operator link: npm run admin -- operator-link, or from your application's admin page.", BANNER);
 }

@@ -43,8 +43,8 @@ export function copyField(id: string, label: string, value: string): string {
 
 
 /** A page without a session: expired / used / forged link, signed out, forbidden. */
-export function messagePage(title: string, message: string): string {
-  return layout(title, `<div class="card center"><h1>${e(title)}</h1><p>${e(message)}</p></div>`);
+export function messagePage(title: string, message: string, banner?: string): string {
+  return layout(title, `<div class="card center"><h1>${e(title)}</h1><p>${e(message)}</p></div>`, undefined, banner);
 }
 
 /** GET of a setup link: nothing is consumed until the person presses the button (mail scanners follow GETs). */
