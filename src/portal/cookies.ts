@@ -1,6 +1,8 @@
 // The portal session cookie: HttpOnly, SameSite=Lax (the test sign-in comes back through the IdP's cross-site
 // POST and a redirect; Lax sends the cookie on that top-level GET, never on a cross-site POST), Secure unless
-// the portal is served from localhost, path-scoped to /portal. Every state change also needs the CSRF token.
+// the portal is served from localhost, path-scoped to the portal (/portal, or /auth/portal under a route prefix).
+// Every state change also needs the CSRF token.
+import { portalRoot } from "./paths";
 
 export const PORTAL_COOKIE = "gw_portal";
 
@@ -21,7 +23,7 @@ function isLocalhost(siteUrl: string): boolean {
 
 export function sessionCookie(value: string, opts: { siteUrl: string; maxAgeSec: number }): string {
   const secure = isLocalhost(opts.siteUrl) ? "" : "; Secure";
-  return `${PORTAL_COOKIE}=${value}; Path=/portal; HttpOnly; SameSite=Lax; Max-Age=${opts.maxAgeSec}${secure}`;
+  return `${PORTAL_COOKIE}=${value}; Path=${portalRoot(opts.siteUrl)}; HttpOnly; SameSite=Lax; Max-Age=${opts.maxAgeSec}${secure}`;
 }
 
 export function clearedCookie(siteUrl: string): string {

@@ -15,15 +15,16 @@ import { parseIdpMetadata, MetadataError } from "../../saml/idpMetadata";
 import { refreshIdpFromMetadata } from "../../saml/connectionConfig";
 import { generateSelfSignedCert } from "../../saml/x509";
 import { timingSafeEqual, randomToken } from "../lib/crypto";
-import { dohResolverUrl, siteUrl } from "../lib/env";
+import { issuerPath, mountPage, mountPath } from "../../portal/paths";
+import { dohResolverUrl, gatewayOptions, siteUrl } from "../lib/env";
 import { readBodyCapped } from "../lib/http";
 import { fetchIdpMetadata, METADATA_MAX_BYTES } from "../saml/admin";
 import { startSamlLogin } from "../saml/start";
 import { startOidcLogin } from "../oidc/start";
 import type { PortalSession } from "./session";
+import { certificatesGet, certificatesPost } from "./certificatesHttp";
 
 const MAX_POST_BYTES = METADATA_MAX_BYTES + 64 * 1024;
-const CERT_WARNING_DAYS = 30;
 
 const HEADERS = {
   "content-type": "text/html; charset=utf-8",
@@ -34,12 +35,15 @@ const HEADERS = {
   "referrer-policy": "no-referrer",
 };
 
-function page(html: string, status = 200, extra: Record<string, string> = {}): Response {
-  return new Response(html, { status, headers: { ...HEADERS, ...extra } });
+/** The route prefix the portal is mounted under ("" or e.g. "/auth"), from the issuer. */
+const prefix = () => issuerPath(siteUrl());
+
+export function page(html: string, status = 200, extra: Record<string, string> = {}): Response {
+  return new Response(mountPage(html, prefix()), { status, headers: { ...HEADERS, ...extra } });
 }
 
-function redirect(to: string, extra: Record<string, string> = {}): Response {
-  return new Response(null, { status: 303, headers: { location: to, "cache-control": "no-store", ...extra } });
+export function redirect(to: string, extra: Record<string, string> = {}): Response {
+  return new Response(null, { status: 303, headers: { location: mountPath(to, prefix()), "cache-control": "no-store", ...extra } });
 }
 
 function asset(body: string, type: string): Response {
@@ -49,7 +53,7 @@ function asset(body: string, type: string): Response {
 const ended = () =>
   page(pages.messagePage("Your portal session has ended", "Sessions last one hour. Ask the application's team for a new setup link."), 401);
 const forbidden = (why: string) => page(pages.messagePage("Not allowed", why), 403);
-const notFound = () => page(pages.messagePage("Not found", "There is nothing at this address."), 404);
+export const notFound = () => page(pages.messagePage("Not found", "There is nothing at this address."), 404);
 
 const LINK_PROBLEMS: Record<string, [string, string, number]> = {
   unknown: ["This setup link is not valid", "Check that you copied the whole link, or ask the application's team for a new one.", 404],
@@ -63,7 +67,7 @@ function linkProblem(reason: string): Response {
   return page(pages.messagePage(title, message), status);
 }
 
-type Form = { get(name: string): string | undefined; file(name: string): Promise<string | null> };
+export type Form = { get(name: string): string | undefined; file(name: string): Promise<string | null> };
 
 /** urlencoded or multipart (metadata upload), read under a cap before any parsing. */
 async function readPostForm(request: Request): Promise<Form | "malformed" | null> {
@@ -93,7 +97,7 @@ async function readPostForm(request: Request): Promise<Form | "malformed" | null
   return { get: (n) => params.get(n) ?? undefined, file: async () => null };
 }
 
-function chrome(s: PortalSession, current: pages.Chrome["current"]): pages.Chrome {
+export function chrome(s: PortalSession, current: pages.Chrome["current"]): pages.Chrome {
   return { groupName: s.groupName, intents: s.intents, csrf: s.csrf, current };
 }
 
@@ -102,7 +106,7 @@ async function session(ctx: ActionCtx, request: Request): Promise<PortalSession 
   return cookie ? ctx.runQuery(internal.portal.session.current, { cookie }) : null;
 }
 
-function errorOf(e: unknown): { kind?: string; code?: string; path?: string; message: string } | null {
+export function errorOf(e: unknown): { kind?: string; code?: string; path?: string; message: string } | null {
   if (e instanceof ConvexError && typeof e.data === "object" && e.data !== null) return e.data as { message: string };
   return null;
 }
@@ -131,7 +135,7 @@ async function connectionPage(
       test: view.test,
       certificates: view.certificates,
       now: Date.now(),
-      warnDays: CERT_WARNING_DAYS,
+      warnDays: gatewayOptions().certificates.warningDays,
     }),
     status,
   );
@@ -311,7 +315,9 @@ async function handleGet(ctx: ActionCtx, request: Request): Promise<Response> {
   if (path === "/portal/sso" && has("sso")) {
     return page(pages.ssoPage(chrome(s, "sso"), await ctx.runQuery(internal.portal.sso.listConnections, { groupId: s.groupId })));
   }
-  let m = /^\/portal\/sso\/c\/([^/]+)$/.exec(path);
+  let m = /^\/portal\/sso\/c\/([^/]+)\/certificates$/.exec(path);
+  if (m && has("sso")) return certificatesGet(ctx, s, m[1]!, url);
+  m = /^\/portal\/sso\/c\/([^/]+)$/.exec(path);
   if (m && has("sso")) {
     const notice = url.searchParams.has("saved") ? "Saved. Now run a test sign-in." : url.searchParams.has("activated") ? "Activated: people can now sign in through this connection." : undefined;
     return connectionPage(ctx, s, m[1]!, { notice });
@@ -362,7 +368,9 @@ async function handlePost(ctx: ActionCtx, request: Request): Promise<Response> {
     if (!guide) return page(pages.messagePage("Unknown identity provider", "Choose one of the listed providers."), 400);
     return redirect(`/portal/sso/c/${await createDraft(ctx, s, guide)}`);
   }
-  let m = /^\/portal\/sso\/c\/([^/]+)\/(idp|test|activate)$/.exec(path);
+  let m = /^\/portal\/sso\/c\/([^/]+)\/certificates\/(.+)$/.exec(path);
+  if (m && has("sso")) return certificatesPost(ctx, s, m[1]!, m[2]!, form);
+  m = /^\/portal\/sso\/c\/([^/]+)\/(idp|test|activate)$/.exec(path);
   if (m && has("sso")) {
     const [, connectionId, op] = m as unknown as [string, string, string];
     if (op === "idp") return saveIdp(ctx, s, connectionId, form);
