@@ -33,7 +33,7 @@ export async function readNextCertificate(
   if (!input) return fail("paste the IdP's new signing certificate (it starts with -----BEGIN CERTIFICATE-----) or choose its file.");
   if (input.length > CERTIFICATE_MAX_CHARS) return fail(`is larger than ${CERTIFICATE_MAX_CHARS / 1024} KiB; a certificate is a few KiB.`);
   if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(input)) {
-    return fail("this is a private key, not a certificate. Nothing was stored. Never share the IdP's private key: give only its certificate.");
+    return fail("this is a private key, not a certificate. Never share the IdP's private key: give only its certificate.");
   }
   if (input.startsWith("<") || /<!DOCTYPE|<!ENTITY/i.test(input)) {
     return fail("this looks like XML. Give one PEM certificate here, or upload the IdP's metadata file in step 3 of the connection page.");

@@ -69,7 +69,7 @@ function idpSection(chrome: Chrome, d: CertificatesPageData, base: string): stri
       const role = c.role === "current" ? "In use now" : "Next (also accepted)";
       const actions =
         c.role === "next"
-          ? `<div class="actions">${action(chrome, `${base}/idp/promote`, "Make current, remove the old one", { fields: { sha256: c.sha256 }, aria: `Make certificate ${c.sha256.slice(0, 8)} current and remove the old one` })}${action(chrome, `${base}/idp/remove`, "Remove", { danger: true, fields: { sha256: c.sha256 }, aria: `Remove next certificate ${c.sha256.slice(0, 8)}` })}</div>`
+          ? `<div class="actions">${action(chrome, `${base}/idp/promote`, "Make current, remove the old one", { fields: { sha256: c.sha256 }, aria: `Make current, remove the old one (certificate ${c.sha256.slice(0, 8)})` })}${action(chrome, `${base}/idp/remove`, "Remove", { danger: true, fields: { sha256: c.sha256 }, aria: `Remove (next certificate ${c.sha256.slice(0, 8)})` })}</div>`
           : "";
       return `<tr><td><strong>${role}</strong><br>${e(c.subjectCn ?? "—")}</td><td>${expiryCell(c.notAfter, d)}</td><td>${fingerprint(c.sha256)}${actions}</td></tr>`;
     })
@@ -112,7 +112,10 @@ function spSection(chrome: Chrome, d: CertificatesPageData, base: string): strin
   } else if (stage === "next_published") {
     step = `<p><strong>Step 2 of 3.</strong> Our SP metadata now lists both certificates. In ${who}, ${used ? "re-import our SP metadata (or add the new certificate) so that it knows the new one" : "nothing needs to change"}. Then switch: we start using the new certificate, and the old one keeps decrypting for a while.</p>${metadataLinks(d)}<div class="actions">${action(chrome, `${base}/sp/switch`, "Switch to the new certificate")}</div>`;
   } else {
-    step = `<p><strong>Step 3 of 3.</strong> We use the new certificate. The old one is no longer published but still decrypts assertions, for an IdP that has not picked up the change yet. When ${who} shows only the new certificate${used ? " (re-import our SP metadata once more to be sure)" : ""}, retire the old one.</p>${metadataLinks(d)}<div class="actions">${action(chrome, `${base}/sp/retire`, "Retire the old certificate", { danger: true })}</div>`;
+    const retireWhen = used
+      ? `When ${d.idpLabel} shows only the new certificate (re-import our SP metadata once more to be sure), retire the old one.`
+      : `${cap(d.idpLabel)} does not use our certificates, so you can retire the old one now.`;
+    step = `<p><strong>Step 3 of 3.</strong> We use the new certificate. The old one is no longer published but still decrypts assertions, for an IdP that has not picked up the change yet. ${e(retireWhen)}</p>${metadataLinks(d)}<div class="actions">${action(chrome, `${base}/sp/retire`, "Retire the old certificate", { danger: true })}</div>`;
   }
   return `<h2 id="sp-certs">Our certificates (service provider)</h2><div class="card">${relevance}<div class="scroll"><table aria-labelledby="sp-certs"><thead><tr><th scope="col">Certificate</th><th scope="col">Expires</th><th scope="col">Fingerprint</th></tr></thead><tbody>${rows}</tbody></table></div>${step}</div>`;
 }
