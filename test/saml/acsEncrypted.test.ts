@@ -83,6 +83,17 @@ describe("encrypted assertions", () => {
     await expect(t.action(internal.saml.admin.rotateEncryptionKey, { connectionId, step: "add_next" })).rejects.toThrow(/retire the previous encryption key first/);
   });
 
+  it("regression: after ten full rotations (more retired rows than a bounded read takes) the live key is still found", async () => {
+    for (let i = 0; i < 10; i++) {
+      for (const step of ["add_next", "promote", "retire"] as const) await t.action(internal.saml.admin.rotateEncryptionKey, { connectionId, step });
+    }
+    const rows = await t.run((ctx) => ctx.db.query("samlSpKeys").collect());
+    expect(rows.filter((r) => r.use === "encryption" && r.status === "retired")).toHaveLength(10);
+    const active = rows.find((r) => r.use === "encryption" && r.status === "active")!;
+    expect(await encryptionCerts()).toEqual([active.certificate]);
+    expect((await loginEncryptedTo(active.certificate)).res.status).toBe(302);
+  }, 30_000);
+
   it("a wrong GATEWAY_ENCRYPTION_KEY makes the keys unusable: sp_key_unavailable, nothing written", async () => {
     const [cert] = await encryptionCerts();
     const s = await startLogin(t, connectionId);

@@ -294,6 +294,7 @@ export const applyKeyRotation = internalMutation({
       const rows = await ctx.db
         .query("samlSpKeys")
         .withIndex("by_connectionId_and_use", (q) => q.eq("connectionId", a.connectionId).eq("use", use))
+        .order("desc") // the live keys are the newest rows; retired ones accumulate behind them
         .take(20);
       const next = rows.find((r) => r.status === "next");
       const previous = rows.filter((r) => r.status === "previous");
@@ -362,6 +363,7 @@ export const describeConnection = internalQuery({
     const keys = await ctx.db
       .query("samlSpKeys")
       .withIndex("by_connectionId_and_use", (q) => q.eq("connectionId", c._id))
+      .order("desc")
       .take(20);
     const idpCerts = await Promise.all(
       ((c.config?.idp?.certificates ?? []) as string[]).map(async (cert) => {
