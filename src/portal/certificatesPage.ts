@@ -110,7 +110,10 @@ function spSection(chrome: Chrome, d: CertificatesPageData, base: string): strin
   if (stage === "steady") {
     step = `<p><strong>Step 1 of 3.</strong> Create the next certificate. It is added to our SP metadata next to the current one; nothing changes for sign-ins yet.</p><div class="actions">${action(chrome, `${base}/sp/next`, "Create next SP certificate")}</div>`;
   } else if (stage === "next_published") {
-    step = `<p><strong>Step 2 of 3.</strong> Our SP metadata now lists both certificates. In ${who}, ${used ? "re-import our SP metadata (or add the new certificate) so that it knows the new one" : "nothing needs to change"}. Then switch: we start using the new certificate, and the old one keeps decrypting for a while.</p>${metadataLinks(d)}<div class="actions">${action(chrome, `${base}/sp/switch`, "Switch to the new certificate")}</div>`;
+    const todo = used
+      ? `Our SP metadata now lists both certificates. In ${who}, re-import our SP metadata (or add the new certificate) so that it knows the new one.`
+      : `${e(cap(d.idpLabel))} does not use our certificates, so nothing needs to change there.`;
+    step = `<p><strong>Step 2 of 3.</strong> ${todo} Then switch: we start using the new certificate, and the old one keeps decrypting for a while.</p>${metadataLinks(d)}<div class="actions">${action(chrome, `${base}/sp/switch`, "Switch to the new certificate")}</div>`;
   } else {
     const retireWhen = used
       ? `When ${d.idpLabel} shows only the new certificate (re-import our SP metadata once more to be sure), retire the old one.`

@@ -243,7 +243,7 @@ describe("SP certificate rotation with overlap", () => {
     const newSig = sigBoth.find((c) => c !== oldSig)!;
     html = await (await portal.get(page)).text();
     expect(html).toContain("Step 2 of 3.");
-    expect(html).toContain("re-import our SP metadata");
+    expect(html).toContain("Our SP metadata now lists both certificates. In your IdP, re-import our SP metadata");
     expect(html).toContain("Next (published)");
     // Both decrypt while the next one is published.
     expect((await loginSignedBy(testIdp(), oldEnc)).status).toBe(302);
