@@ -3,7 +3,7 @@
 // cookie's Path carry the prefix; a CSRF-protected form posts under it; nothing answers at the bare /portal.
 /// <reference types="vite/client" />
 import { convexTest } from "convex-test";
-import { httpRouter } from "convex/server";
+import { httpRouter, makeFunctionReference } from "convex/server";
 import { describe, expect, it } from "vitest";
 import { internal } from "../../src/component/_generated/api";
 import { SsoGateway } from "../../src/gateway";
@@ -11,6 +11,9 @@ import { asComponent, register } from "../../src/test";
 import { seedGroupAndApp } from "../helpers";
 import { testIdp } from "../saml/samlFlow";
 import { openPortal } from "./portalClient";
+
+/** The app's action in test/component/prefixed/setupLink.ts. */
+const createSetupLink = makeFunctionReference<"action", { group: string }, string>("setupLink:create");
 
 /** Every root-relative URL a page points at. */
 function localRefs(html: string): string[] {
@@ -26,7 +29,7 @@ describe("the portal under pathPrefix /auth", () => {
     const connectionId = await gw.action(internal.saml.admin.createConnection, { groupId, name: "Okta", idpMetadataXml: testIdp().metadataXml, config: {} });
 
     // The app's "Configure SSO" button, from a module that does not import http.ts.
-    const url = new URL((await t.action("setupLink:create" as never, { group: "acme" } as never)) as string);
+    const url = new URL(await t.action(createSetupLink, { group: "acme" }));
     expect(url.origin + url.pathname).toBe("https://gw.example.test/auth/portal/link");
     const token = url.searchParams.get("t")!;
 
@@ -41,7 +44,7 @@ describe("the portal under pathPrefix /auth", () => {
     expect(redeemed.headers.get("set-cookie")).toMatch(/^gw_portal=[\w-]+; Path=\/auth\/portal; HttpOnly; SameSite=Lax; Max-Age=3600; Secure$/);
     expect((await t.fetch("/auth/portal/link", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `token=${token}` })).status).toBe(410);
 
-    const second = new URL((await t.action("setupLink:create" as never, { group: "acme" } as never)) as string);
+    const second = new URL(await t.action(createSetupLink, { group: "acme" }));
     const portal = await openPortal(t.fetch, second.searchParams.get("t")!, "/auth/portal");
 
     // Navigate: every page's links, forms and assets are under the prefix, and they answer.
