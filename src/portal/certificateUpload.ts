@@ -47,7 +47,7 @@ export async function readNextCertificate(
   try {
     info = await parseCertificate(input);
   } catch {
-    return fail("is not an X.509 certificate (PEM or base64 DER).");
+    return fail("is not an X.509 certificate in PEM (Base-64) form. A binary .cer/.der file: export it as Base-64 instead.");
   }
   if (info.notAfter <= opts.now) return fail(`expired on ${new Date(info.notAfter).toISOString().slice(0, 10)}; ask the IdP for its new certificate.`);
   const bits = await rsaBits(info.spki);
