@@ -57,6 +57,12 @@ const PORTAL_ACTIONS = [
   "portal.scim.directory_created",
   "portal.scim.token_minted",
   "portal.scim.token_revoked",
+  "portal.certificate.idp_added",
+  "portal.certificate.idp_promoted",
+  "portal.certificate.idp_removed",
+  "portal.certificate.sp_next_created",
+  "portal.certificate.sp_switched",
+  "portal.certificate.sp_retired",
 ] as const;
 const portalEvents = Object.fromEntries(PORTAL_ACTIONS.map((t) => [t, portalAudit])) as Record<(typeof PORTAL_ACTIONS)[number], typeof portalAudit>;
 

@@ -36,13 +36,19 @@ export interface SsoGatewayOptions extends GatewayOptionsInput {
   };
   /** The app's "use node" SAML actions (see README: a component cannot hold Node actions). */
   samlNodeActions?: SamlNodeActions;
+  /**
+   * Where the routes are mounted ("/auth" → /auth/sso/…, /auth/portal/…); it becomes part of the issuer. Give it
+   * here rather than only to registerRoutes: functions outside http.ts (createSetupLink in an action) then build
+   * the same URLs, since Convex loads http.ts only for HTTP requests.
+   */
+  pathPrefix?: string;
 }
 
 type RunCtx = { runQuery: (ref: any, args?: any) => Promise<any> };
 type RunMutationCtx = RunCtx & { runMutation: (ref: any, args?: any) => Promise<any> };
 type RunActionCtx = RunMutationCtx & { runAction: (ref: any, args?: any) => Promise<any> };
 
-const callbackKeys = ["issuer", "callbacks", "samlNodeActions"] as const;
+const callbackKeys = ["issuer", "callbacks", "samlNodeActions", "pathPrefix"] as const;
 
 // The kind of each admin function the typed methods call (a component reference does not carry it).
 const ADMIN_KINDS: Record<string, "query" | "mutation" | "action"> = {
@@ -56,9 +62,11 @@ const ADMIN_KINDS: Record<string, "query" | "mutation" | "action"> = {
   "sessions:isLive": "query",
 };
 
+const normalizePrefix = (p: string | undefined) => (p ?? "").replace(/\/+$/, "");
+
 export class SsoGateway {
   readonly options: GatewayOptions;
-  private pathPrefix = "";
+  private pathPrefix: string;
 
   constructor(
     readonly component: ComponentApi,
@@ -71,6 +79,7 @@ export class SsoGateway {
     const parsed = gatewayOptionsSchema.safeParse({ ...fromEnv, ...rest });
     if (!parsed.success) throw configErrorFrom(parsed.error);
     this.options = deepFreeze(parsed.data);
+    this.pathPrefix = normalizePrefix(config.pathPrefix);
   }
 
   /** The env passed down to the component on every call (read per call: env changes apply without a redeploy). */
@@ -91,7 +100,13 @@ export class SsoGateway {
 
   /** Mounts /.well-known/*, /sso/*, /oauth/*, /scim/v2/*, /events, /portal/* (under `pathPrefix`, which then is part of the issuer). */
   registerRoutes(http: HttpRouter, opts: { pathPrefix?: string } = {}) {
-    this.pathPrefix = (opts.pathPrefix ?? "").replace(/\/+$/, "");
+    if (opts.pathPrefix !== undefined) {
+      const given = normalizePrefix(opts.pathPrefix);
+      if (this.config.pathPrefix !== undefined && given !== this.pathPrefix) {
+        throw new Error(`registerRoutes: pathPrefix "${opts.pathPrefix}" differs from the constructor's "${this.config.pathPrefix}"`);
+      }
+      this.pathPrefix = given;
+    }
     mountGatewayRoutes(http, { component: this.component, env: (ctx) => this.env(ctx), samlNodeActions: this.config.samlNodeActions }, this.pathPrefix);
   }
 

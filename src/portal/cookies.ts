@@ -1,6 +1,8 @@
 // The portal session cookie: HttpOnly, SameSite=Lax (the test sign-in comes back through the IdP's cross-site
 // POST and a redirect; Lax sends the cookie on that top-level GET, never on a cross-site POST), Secure unless
-// the portal is served from localhost, path-scoped to /portal. Every state change also needs the CSRF token.
+// the portal is served from localhost, path-scoped to the portal (/portal, or /auth/portal under a route prefix).
+// Every state change also needs the CSRF token.
+import { issuerPath } from "./paths";
 
 export const PORTAL_COOKIE = "gw_portal";
 
@@ -24,7 +26,7 @@ export const OPERATOR_COOKIE = { name: "gw_operator", path: "/portal/operator" }
 
 export function sessionCookie(value: string, opts: { siteUrl: string; maxAgeSec: number; name?: string; path?: string }): string {
   const secure = isLocalhost(opts.siteUrl) ? "" : "; Secure";
-  return `${opts.name ?? PORTAL_COOKIE}=${value}; Path=${opts.path ?? "/portal"}; HttpOnly; SameSite=Lax; Max-Age=${opts.maxAgeSec}${secure}`;
+  return `${opts.name ?? PORTAL_COOKIE}=${value}; Path=${issuerPath(opts.siteUrl)}${opts.path ?? "/portal"}; HttpOnly; SameSite=Lax; Max-Age=${opts.maxAgeSec}${secure}`;
 }
 
 export function clearedCookie(siteUrl: string, scope: { name?: string; path?: string } = {}): string {

@@ -5,6 +5,7 @@ import { expectedNames, IDP_GUIDES, type IdpGuide, type StepValue } from "./idps
 import { failureText } from "./failures";
 import { badge, when } from "./format";
 import { scimRequestsHtml, type ScimRequestView } from "./scimLogPage";
+import { expiryState } from "./expiry";
 
 export type Intent = "sso" | "scim" | "domains" | "traces";
 
@@ -210,10 +211,10 @@ export function connectionPage(chrome: Chrome, d: ConnectionPageData): string {
     : `<p class="muted">Save your IdP's details first; then run a test sign-in.</p>`;
 
   const certs = d.certificates.length
-    ? `<h2>IdP signing certificates</h2><div class="card scroll"><table><thead><tr><th scope="col">Subject</th><th scope="col">Expires</th><th scope="col">SHA-256</th></tr></thead><tbody>${d.certificates
+    ? `<h2>IdP signing certificates</h2><p><a href="/portal/sso/c/${e(c.id)}/certificates">Manage certificates: upload the IdP's next one, rotate ours</a></p><div class="card scroll"><table><thead><tr><th scope="col">Subject</th><th scope="col">Expires</th><th scope="col">SHA-256</th></tr></thead><tbody>${d.certificates
         .map((cert) => {
-          const days = Math.floor((cert.notAfter - d.now) / 86_400_000);
-          const state = days < 0 ? `<span class="error">expired</span>` : days <= d.warnDays ? `<span class="error">in ${days} days — upload the next certificate (re-save the metadata)</span>` : `<span class="muted">in ${days} days</span>`;
+          const x = expiryState(cert.notAfter, d.now, d.warnDays);
+          const state = x.flagged ? `<span class="error">${e(x.text)} — upload the next certificate</span>` : `<span class="muted">${e(x.text)}</span>`;
           return `<tr><td>${e(cert.subjectCn ?? "—")}</td><td>${e(when(cert.notAfter))}<br>${state}</td><td><code>${e(cert.sha256.slice(0, 23))}…</code></td></tr>`;
         })
         .join("")}</tbody></table></div>`

@@ -66,6 +66,13 @@ export const gatewayOptionsSchema = z
       })
       .strict()
       .default({ retentionDays: 365, webhookRetryScheduleMs: [...DEFAULT_RETRY_SCHEDULE_MS], webhookTimeoutMs: 10_000 }),
+    certificates: z
+      .object({
+        /** SAML certificates (the IdP's and ours) expiring within this many days are flagged: portal, cron event. */
+        warningDays: z.number().int().min(1).max(365).default(30),
+      })
+      .strict()
+      .default({ warningDays: 30 }),
     authorization: z
       .object({
         /** App-defined roles: role rules map IdP groups to these names; grants are resolved server-side. */

@@ -15,6 +15,7 @@ import { startLocalGateway, type LocalGateway } from "../../local/gateway";
 import { PORTAL_CLIENT } from "../../local/oidcIdp";
 import { haveChromium, launchChromium } from "./browser";
 import { artifactsDir } from "./artifacts";
+import { certificateToPem, generateSelfSignedCert } from "../../src/saml/x509";
 
 const SHOTS = artifactsDir("portal");
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -71,6 +72,7 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
   });
 
   let page: Page;
+  let oktaConnectionId: string;
 
   test("the printed setup link opens the portal once", async () => {
     expect(gw.setupLink).toMatch(/\/portal\/link\?t=psl_/);
@@ -101,6 +103,7 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     await page.getByRole("button", { name: "Okta", exact: true }).click();
     await page.waitForURL(/\/portal\/sso\/c\/[^/?]+$/);
     const connectionId = page.url().split("/").pop()!;
+    oktaConnectionId = connectionId;
     expect(await page.inputValue("#acs-url")).toBe(`${gw.url}/sso/saml/${connectionId}/acs`);
     expect(await page.inputValue("#entity-id")).toContain(connectionId);
     expect(await page.textContent("main")).toContain("Single sign-on URL");
@@ -155,6 +158,45 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     expect(await app.textContent("#method")).toBe("saml");
     await app.close();
   }, 150_000);
+
+  test("Certificates: upload the IdP's next certificate (a key is refused), the warning window, SP rotation with overlap", async () => {
+    await page.goto(`${gw.url}/portal/sso/c/${oktaConnectionId}`);
+    await page.getByRole("link", { name: /Manage certificates/ }).click();
+    await page.waitForURL(/\/certificates$/);
+    expect(await page.textContent("h1")).toContain("Certificates of Okta");
+    await look(page, "18-certificates");
+
+    await page.fill("#certificate", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----");
+    await page.getByRole("button", { name: "Upload the next certificate" }).click();
+    expect(await page.textContent("#certificate-error")).toMatch(/^Certificate: this is a private key/);
+    expect(await page.inputValue("#certificate")).toBe(""); // key material is never echoed back
+    await look(page, "19-certificates-upload-error");
+
+    // The IdP's next certificate, from a file; it expires in 20 days, inside the 30-day warning window.
+    const next = await generateSelfSignedCert({ commonName: "Okta next signing", now: Date.now(), validDays: 20 });
+    await page.setInputFiles("#certificateFile", { name: "okta-next.pem", mimeType: "application/x-pem-file", buffer: Buffer.from(certificateToPem(next.certificate)) });
+    await page.getByRole("button", { name: "Upload the next certificate" }).click();
+    await page.waitForURL(/done=idp_added/);
+    expect(await page.textContent("[role=status]")).toContain("The next certificate is trusted");
+    expect(await page.textContent("[role=alert]")).toContain("1 certificate expires within 30 days");
+    expect(await page.textContent("main")).toContain("Next (also accepted)");
+    await look(page, "20-certificates-idp-next");
+    await page.getByRole("button", { name: /^Remove \(next certificate/ }).click();
+    await page.waitForURL(/done=idp_removed/);
+    expect(await page.textContent("main")).not.toContain("Next (also accepted)");
+
+    await page.getByRole("button", { name: "Create next SP certificate" }).click();
+    await page.waitForURL(/done=sp_next/);
+    expect(await page.textContent("main")).toContain("Step 2 of 3.");
+    await look(page, "21-certificates-sp-next");
+    await page.getByRole("button", { name: "Switch to the new certificate" }).click();
+    await page.waitForURL(/done=sp_switched/);
+    expect(await page.textContent("main")).toContain("Old (still decrypts)");
+    await look(page, "22-certificates-sp-overlap");
+    await page.getByRole("button", { name: "Retire the old certificate" }).click();
+    await page.waitForURL(/done=sp_retired/);
+    expect(await page.textContent("main")).toContain("Step 1 of 3.");
+  }, 90_000);
 
   test("a failing test sign-in: the failure code, a sentence and the fix; activation stays refused", async () => {
     // The Entra SAML preset identifies people by the objectidentifier claim, which the built-in IdP does not send.

@@ -1,5 +1,6 @@
 // Encrypted assertions with the SP's own key (generated per connection, sealed at rest), and encryption-key
-// rotation: while a "next" key exists both keys decrypt; after "promote" the retired key no longer does.
+// rotation: while a "next" key exists both keys decrypt; after "promote" the old key is no longer published but
+// still decrypts (the overlap); after "retire" it no longer does.
 import { beforeEach, describe, expect, it } from "vitest";
 import { DOMParser } from "@xmldom/xmldom";
 import { internal } from "../../src/component/_generated/api";
@@ -50,7 +51,7 @@ describe("encrypted assertions", () => {
     expect(res.headers.get("location")).toContain("code=");
   });
 
-  it("rotation: old and next keys both decrypt; after promote the retired key is refused", async () => {
+  it("rotation: old and next keys both decrypt; after promote the old one still decrypts, unpublished; after retire it is refused", async () => {
     const [oldCert] = await encryptionCerts();
     await t.action(internal.saml.admin.rotateEncryptionKey, { connectionId, step: "add_next" });
     const both = await encryptionCerts();
@@ -62,16 +63,36 @@ describe("encrypted assertions", () => {
     await t.action(internal.saml.admin.rotateEncryptionKey, { connectionId, step: "promote" });
     expect(await encryptionCerts()).toEqual([newCert]);
     expect((await loginEncryptedTo(newCert)).res.status).toBe(302);
+    expect((await loginEncryptedTo(oldCert!)).res.status).toBe(302);
+
+    await t.action(internal.saml.admin.rotateEncryptionKey, { connectionId, step: "retire" });
+    expect(await encryptionCerts()).toEqual([newCert]);
+    expect((await loginEncryptedTo(newCert)).res.status).toBe(302);
     const s = await startLogin(t, connectionId);
     const stale = await idp.respond({ acsUrl: s.acsUrl, spEntityId: s.spEntityId, inResponseTo: s.requestId, user: ADA, encryptTo: oldCert! });
     const before = await snapshot(t);
     await expectTracedFailure(t, await postAcs(t, connectionId, { SAMLResponse: stale, RelayState: s.relayState }), "decryption_failed", before);
   });
 
-  it("a second add_next without promote is refused (one rotation at a time)", async () => {
+  it("one rotation at a time: add_next is refused while a next or a previous key exists; steps out of order are refused", async () => {
+    await expect(t.action(internal.saml.admin.rotateEncryptionKey, { connectionId, step: "promote" })).rejects.toThrow(/no next encryption key/);
+    await expect(t.action(internal.saml.admin.rotateEncryptionKey, { connectionId, step: "retire" })).rejects.toThrow(/no previous encryption key/);
     await t.action(internal.saml.admin.rotateEncryptionKey, { connectionId, step: "add_next" });
-    await expect(t.action(internal.saml.admin.rotateEncryptionKey, { connectionId, step: "add_next" })).rejects.toThrow(/next key already exists/);
+    await expect(t.action(internal.saml.admin.rotateEncryptionKey, { connectionId, step: "add_next" })).rejects.toThrow(/next encryption key already exists/);
+    await t.action(internal.saml.admin.rotateEncryptionKey, { connectionId, step: "promote" });
+    await expect(t.action(internal.saml.admin.rotateEncryptionKey, { connectionId, step: "add_next" })).rejects.toThrow(/retire the previous encryption key first/);
   });
+
+  it("regression: after ten full rotations (more retired rows than a bounded read takes) the live key is still found", async () => {
+    for (let i = 0; i < 10; i++) {
+      for (const step of ["add_next", "promote", "retire"] as const) await t.action(internal.saml.admin.rotateEncryptionKey, { connectionId, step });
+    }
+    const rows = await t.run((ctx) => ctx.db.query("samlSpKeys").collect());
+    expect(rows.filter((r) => r.use === "encryption" && r.status === "retired")).toHaveLength(10);
+    const active = rows.find((r) => r.use === "encryption" && r.status === "active")!;
+    expect(await encryptionCerts()).toEqual([active.certificate]);
+    expect((await loginEncryptedTo(active.certificate)).res.status).toBe(302);
+  }, 30_000);
 
   it("a wrong GATEWAY_ENCRYPTION_KEY makes the keys unusable: sp_key_unavailable, nothing written", async () => {
     const [cert] = await encryptionCerts();

@@ -41,6 +41,8 @@ import type * as oidc_http from "../oidc/http.js";
 import type * as oidc_runtime from "../oidc/runtime.js";
 import type * as oidc_start from "../oidc/start.js";
 import type * as oidc_store from "../oidc/store.js";
+import type * as portal_certificates from "../portal/certificates.js";
+import type * as portal_certificatesHttp from "../portal/certificatesHttp.js";
 import type * as portal_domains from "../portal/domains.js";
 import type * as portal_http from "../portal/http.js";
 import type * as portal_links from "../portal/links.js";
@@ -118,6 +120,8 @@ type ComponentFunctions = FilterApi<ApiFromModules<{
   "oidc/runtime": typeof oidc_runtime;
   "oidc/start": typeof oidc_start;
   "oidc/store": typeof oidc_store;
+  "portal/certificates": typeof portal_certificates;
+  "portal/certificatesHttp": typeof portal_certificatesHttp;
   "portal/domains": typeof portal_domains;
   "portal/http": typeof portal_http;
   "portal/links": typeof portal_links;

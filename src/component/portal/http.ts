@@ -15,7 +15,8 @@ import { parseIdpMetadata, MetadataError } from "../../saml/idpMetadata";
 import { refreshIdpFromMetadata } from "../../saml/connectionConfig";
 import { generateSelfSignedCert } from "../../saml/x509";
 import { timingSafeEqual, randomToken } from "../lib/crypto";
-import { dohResolverUrl, siteUrl } from "../lib/env";
+import { issuerPath, mountPage, mountPath } from "../../portal/paths";
+import { dohResolverUrl, gatewayOptions, siteUrl } from "../lib/env";
 import { readBodyCapped } from "../lib/http";
 import { fetchIdpMetadata, METADATA_MAX_BYTES } from "../saml/admin";
 import { startSamlLogin } from "../saml/start";
@@ -23,9 +24,9 @@ import { startOidcLogin } from "../oidc/start";
 import type { PortalSession } from "./session";
 import { page, redirect } from "./respond";
 import { operatorGet, operatorPost } from "./operatorHttp";
+import { certificatesGet, certificatesPost } from "./certificatesHttp";
 
 const MAX_POST_BYTES = METADATA_MAX_BYTES + 64 * 1024;
-const CERT_WARNING_DAYS = 30;
 
 function asset(body: string, type: string): Response {
   return new Response(body, { headers: { "content-type": type, "cache-control": "public, max-age=300", "x-content-type-options": "nosniff" } });
@@ -34,7 +35,7 @@ function asset(body: string, type: string): Response {
 const ended = () =>
   page(pages.messagePage("Your portal session has ended", "Sessions last one hour. Ask the application's team for a new setup link."), 401);
 const forbidden = (why: string) => page(pages.messagePage("Not allowed", why), 403);
-const notFound = () => page(pages.messagePage("Not found", "There is nothing at this address."), 404);
+export const notFound = () => page(pages.messagePage("Not found", "There is nothing at this address."), 404);
 
 const LINK_PROBLEMS: Record<string, [string, string, number]> = {
   unknown: ["This setup link is not valid", "Check that you copied the whole link, or ask the application's team for a new one.", 404],
@@ -78,7 +79,7 @@ async function readPostForm(request: Request): Promise<Form | "malformed" | null
   return { get: (n) => params.get(n) ?? undefined, file: async () => null };
 }
 
-function chrome(s: PortalSession, current: pages.Chrome["current"]): pages.Chrome {
+export function chrome(s: PortalSession, current: pages.Chrome["current"]): pages.Chrome {
   return { groupName: s.groupName, intents: s.intents, csrf: s.csrf, current };
 }
 
@@ -87,7 +88,7 @@ async function session(ctx: ActionCtx, request: Request): Promise<PortalSession 
   return cookie ? ctx.runQuery(internal.portal.session.current, { cookie }) : null;
 }
 
-function errorOf(e: unknown): { kind?: string; code?: string; path?: string; message: string } | null {
+export function errorOf(e: unknown): { kind?: string; code?: string; path?: string; message: string } | null {
   if (e instanceof ConvexError && typeof e.data === "object" && e.data !== null) return e.data as { message: string };
   return null;
 }
@@ -116,7 +117,7 @@ async function connectionPage(
       test: view.test,
       certificates: view.certificates,
       now: Date.now(),
-      warnDays: CERT_WARNING_DAYS,
+      warnDays: gatewayOptions().certificates.warningDays,
     }),
     status,
   );
@@ -299,7 +300,9 @@ async function handleGet(ctx: ActionCtx, request: Request): Promise<Response> {
   if (path === "/portal/sso" && has("sso")) {
     return page(pages.ssoPage(chrome(s, "sso"), await ctx.runQuery(internal.portal.sso.listConnections, { groupId: s.groupId })));
   }
-  let m = /^\/portal\/sso\/c\/([^/]+)$/.exec(path);
+  let m = /^\/portal\/sso\/c\/([^/]+)\/certificates$/.exec(path);
+  if (m && has("sso")) return certificatesGet(ctx, s, m[1]!, url);
+  m = /^\/portal\/sso\/c\/([^/]+)$/.exec(path);
   if (m && has("sso")) {
     const notice = url.searchParams.has("saved") ? "Saved. Now run a test sign-in." : url.searchParams.has("activated") ? "Activated: people can now sign in through this connection." : undefined;
     return connectionPage(ctx, s, m[1]!, { notice });
@@ -351,7 +354,9 @@ async function handlePost(ctx: ActionCtx, request: Request): Promise<Response> {
     if (!guide) return page(pages.messagePage("Unknown identity provider", "Choose one of the listed providers."), 400);
     return redirect(`/portal/sso/c/${await createDraft(ctx, s, guide)}`);
   }
-  let m = /^\/portal\/sso\/c\/([^/]+)\/(idp|test|activate)$/.exec(path);
+  let m = /^\/portal\/sso\/c\/([^/]+)\/certificates\/(.+)$/.exec(path);
+  if (m && has("sso")) return certificatesPost(ctx, s, m[1]!, m[2]!, form);
+  m = /^\/portal\/sso\/c\/([^/]+)\/(idp|test|activate)$/.exec(path);
   if (m && has("sso")) {
     const [, connectionId, op] = m as unknown as [string, string, string];
     if (op === "idp") return saveIdp(ctx, s, connectionId, form);

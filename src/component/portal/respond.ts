@@ -1,6 +1,8 @@
 // Responses of the portal's pages (setup portal and operator page): HTML under the portal's strict CSP, and
-// See Other redirects after a form.
+// See Other redirects after a form — both mounted under the route prefix the portal lives at (src/portal/paths.ts).
 import { PORTAL_CSP } from "../../portal/assets";
+import { issuerPath, mountPage, mountPath } from "../../portal/paths";
+import { siteUrl } from "../lib/env";
 
 const HEADERS = {
   "content-type": "text/html; charset=utf-8",
@@ -11,10 +13,13 @@ const HEADERS = {
   "referrer-policy": "no-referrer",
 };
 
+/** The route prefix the portal is mounted under ("" or e.g. "/auth"), from the issuer. */
+const prefix = () => issuerPath(siteUrl());
+
 export function page(html: string, status = 200, extra: Record<string, string> = {}): Response {
-  return new Response(html, { status, headers: { ...HEADERS, ...extra } });
+  return new Response(mountPage(html, prefix()), { status, headers: { ...HEADERS, ...extra } });
 }
 
 export function redirect(to: string, extra: Record<string, string> = {}): Response {
-  return new Response(null, { status: 303, headers: { location: to, "cache-control": "no-store", ...extra } });
+  return new Response(null, { status: 303, headers: { location: mountPath(to, prefix()), "cache-control": "no-store", ...extra } });
 }

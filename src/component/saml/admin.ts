@@ -27,7 +27,7 @@ const keyValidator = v.object({
 export const METADATA_MAX_BYTES = 1_048_576;
 export const METADATA_TIMEOUT_MS = 10_000;
 
-function validated(config: unknown): SamlConfig {
+export function validated(config: unknown): SamlConfig {
   try {
     return parseSamlConfig(config);
   } catch (e) {
@@ -77,7 +77,7 @@ export async function fetchIdpMetadata(url: string, fetchImpl: typeof fetch = fe
 }
 
 /** Certificate history: one row per added / removed certificate, plus an event. */
-async function recordCertChanges(
+export async function recordCertChanges(
   ctx: MutationCtx,
   connectionId: Id<"connections">,
   groupId: Id<"groups">,
@@ -249,36 +249,69 @@ export const refreshFromMetadata = internalAction({
   },
 });
 
+const rotationStep = v.union(v.literal("add_next"), v.literal("promote"), v.literal("retire"));
+const keyUse = v.union(v.literal("signing"), v.literal("encryption"));
+export type SpKeyRotationStep = "add_next" | "promote" | "retire";
+
 /**
- * SP encryption-key rotation in two steps. "add_next": generate a key published next to the current one and
- * already tried for decryption (old and new both work). "promote": the next key becomes active, the old one retired.
+ * SP key rotation with overlap, per use (signing, encryption), in three steps:
+ * - "add_next": a new key is published in the SP metadata next to the current one (an additional
+ *   KeyDescriptor); an encryption key is already tried for decryption, so old and new both work.
+ * - "promote": the next key becomes active (signs our messages, is the only one published); the old one becomes
+ *   "previous": no longer published, but still tried for decryption while IdPs that cached it catch up.
+ * - "retire": the previous key is retired and decrypts nothing any more.
+ * One rotation at a time: "add_next" is refused while a next or previous key exists.
  */
-export const rotateEncryptionKey = internalAction({
-  args: { connectionId: v.id("connections"), step: v.union(v.literal("add_next"), v.literal("promote")) },
+export const rotateSpKeys = internalAction({
+  args: { connectionId: v.id("connections"), step: rotationStep, uses: v.optional(v.array(keyUse)) },
   returns: v.null(),
   handler: async (ctx, a) => {
-    const key = a.step === "add_next" ? await newKey("encryption", String(a.connectionId)) : undefined;
-    await ctx.runMutation(internal.saml.admin.applyKeyRotation, { connectionId: a.connectionId, step: a.step, key });
+    const uses = a.uses ?? (["signing", "encryption"] as const);
+    const keys = a.step === "add_next" ? await Promise.all(uses.map((use) => newKey(use, String(a.connectionId)))) : [];
+    await ctx.runMutation(internal.saml.admin.applyKeyRotation, { connectionId: a.connectionId, step: a.step, uses: [...uses], keys });
     return null;
   },
 });
 
-export const applyKeyRotation = internalMutation({
-  args: { connectionId: v.id("connections"), step: v.union(v.literal("add_next"), v.literal("promote")), key: v.optional(keyValidator) },
+/** The encryption key alone (the original CLI entry point): rotateSpKeys with uses ["encryption"]. */
+export const rotateEncryptionKey = internalAction({
+  args: { connectionId: v.id("connections"), step: rotationStep },
+  returns: v.null(),
   handler: async (ctx, a) => {
-    const rows = await ctx.db
-      .query("samlSpKeys")
-      .withIndex("by_connectionId_and_use", (q) => q.eq("connectionId", a.connectionId).eq("use", "encryption"))
-      .take(20);
+    await ctx.runAction(internal.saml.admin.rotateSpKeys, { connectionId: a.connectionId, step: a.step, uses: ["encryption"] });
+    return null;
+  },
+});
+
+const rotationError = (message: string) => new ConvexError({ kind: "SamlConfigError", path: "keys", message });
+
+export const applyKeyRotation = internalMutation({
+  args: { connectionId: v.id("connections"), step: rotationStep, uses: v.array(keyUse), keys: v.array(keyValidator) },
+  returns: v.null(),
+  handler: async (ctx, a) => {
     const now = Date.now();
-    if (a.step === "add_next") {
-      if (rows.some((r) => r.status === "next")) throw new ConvexError({ kind: "SamlConfigError", path: "keys", message: "a next key already exists" });
-      await ctx.db.insert("samlSpKeys", { connectionId: a.connectionId, ...a.key!, status: "next", createdAt: now });
-    } else {
+    for (const use of new Set(a.uses)) {
+      const rows = await ctx.db
+        .query("samlSpKeys")
+        .withIndex("by_connectionId_and_use", (q) => q.eq("connectionId", a.connectionId).eq("use", use))
+        .order("desc") // the live keys are the newest rows; retired ones accumulate behind them
+        .take(20);
       const next = rows.find((r) => r.status === "next");
-      if (!next) throw new ConvexError({ kind: "SamlConfigError", path: "keys", message: "no next key to promote" });
-      for (const r of rows) if (r.status === "active") await ctx.db.patch(r._id, { status: "retired" });
-      await ctx.db.patch(next._id, { status: "active" });
+      const previous = rows.filter((r) => r.status === "previous");
+      if (a.step === "add_next") {
+        if (next) throw rotationError(`a next ${use} key already exists`);
+        if (previous.length) throw rotationError(`retire the previous ${use} key first`);
+        const key = a.keys.find((k) => k.use === use);
+        if (!key) throw rotationError(`no new ${use} key given`);
+        await ctx.db.insert("samlSpKeys", { connectionId: a.connectionId, ...key, status: "next", createdAt: now });
+      } else if (a.step === "promote") {
+        if (!next) throw rotationError(`no next ${use} key to promote`);
+        for (const r of rows) if (r.status === "active") await ctx.db.patch(r._id, { status: "previous", replacedAt: now });
+        await ctx.db.patch(next._id, { status: "active" });
+      } else {
+        if (!previous.length) throw rotationError(`no previous ${use} key to retire`);
+        for (const r of previous) await ctx.db.patch(r._id, { status: "retired", retiredAt: now });
+      }
     }
     return null;
   },
@@ -330,6 +363,7 @@ export const describeConnection = internalQuery({
     const keys = await ctx.db
       .query("samlSpKeys")
       .withIndex("by_connectionId_and_use", (q) => q.eq("connectionId", c._id))
+      .order("desc")
       .take(20);
     const idpCerts = await Promise.all(
       ((c.config?.idp?.certificates ?? []) as string[]).map(async (cert) => {

@@ -7,8 +7,8 @@ import type { Id } from "../_generated/dataModel";
 import { parseCertificate } from "../../saml/x509";
 import { logEvent } from "../signin";
 import { groupBySlug } from "../lib/lookups";
+import { gatewayOptions } from "../lib/env";
 
-export const EXPIRY_WARNING_MS = 30 * 86_400_000;
 const MAX_CONNECTIONS = 500;
 
 export const connectionForRefresh = internalQuery({
@@ -63,19 +63,20 @@ export const recordFetch = internalMutation({
   },
 });
 
-/** One event per certificate that expires within 30 days (or has expired), raised once per certificate. */
+/** One event per certificate that expires within the warning window (`certificates.warningDays`, default 30) or has expired, raised once per certificate. */
 export const checkExpiry = internalMutation({
   args: { now: v.optional(v.number()) },
   returns: v.number(),
   handler: async (ctx, a) => {
     const now = a.now ?? Date.now();
+    const warningMs = gatewayOptions().certificates.warningDays * 86_400_000;
     const rows = await ctx.db.query("connections").take(MAX_CONNECTIONS * 2);
     let raised = 0;
     for (const c of rows) {
       if (c.kind !== "saml" || c.status !== "active") continue;
       for (const cert of (c.config?.idp?.certificates ?? []) as string[]) {
         const info = await parseCertificate(cert);
-        if (info.notAfter - now > EXPIRY_WARNING_MS) continue;
+        if (info.notAfter - now > warningMs) continue;
         const prior = await ctx.db
           .query("samlCertChanges")
           .withIndex("by_connectionId_and_sha256", (q) => q.eq("connectionId", c._id).eq("sha256", info.sha256))

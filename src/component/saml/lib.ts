@@ -42,10 +42,16 @@ export async function samlConnectionById(ctx: QueryCtx, raw: string): Promise<Do
   return c && c.kind === "saml" ? c : null;
 }
 
+/**
+ * The usable SP keys of one use (not retired), newest first. Retired rows pile up with every rotation, and the
+ * live ones (at most two: active + next or active + previous) are always the newest, so a bounded read of the
+ * newest rows finds them whatever the history.
+ */
 export async function spKeys(ctx: QueryCtx, connectionId: Id<"connections">, use: "signing" | "encryption") {
   const rows = await ctx.db
     .query("samlSpKeys")
     .withIndex("by_connectionId_and_use", (q) => q.eq("connectionId", connectionId).eq("use", use))
+    .order("desc")
     .take(10);
   return rows.filter((r) => r.status !== "retired");
 }

@@ -13,8 +13,11 @@ export const spMetadataXml = internalQuery({
     if (!connection) return null;
     const cfg = configOf(connection);
     const ep = endpointsFor(connection._id);
-    const signing = (await spKeys(ctx, connection._id, "signing")).filter((k) => k.status === "active");
-    const encryption = await spKeys(ctx, connection._id, "encryption"); // active + next during rotation
+    // Published: the active key and, during a rotation, the next one (an additional KeyDescriptor the IdP admin can
+    // import ahead of the switch). A "previous" key still decrypts during the overlap but is no longer offered.
+    const published = (k: { status: string }) => k.status === "active" || k.status === "next";
+    const signing = (await spKeys(ctx, connection._id, "signing")).filter(published);
+    const encryption = (await spKeys(ctx, connection._id, "encryption")).filter(published);
     const signs = cfg.sp.signAuthnRequests || cfg.idp.wantAuthnRequestsSigned || cfg.slo.enabled;
     return buildSpMetadata({
       entityId: ep.entityId,

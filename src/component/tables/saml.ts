@@ -31,12 +31,18 @@ export const samlTables = {
   samlSpKeys: defineTable({
     connectionId: v.id("connections"),
     use: v.union(v.literal("signing"), v.literal("encryption")),
-    /** active: in use; next: published ahead of rotation (encryption: also tried); retired: kept for the record. */
-    status: v.union(v.literal("active"), v.literal("next"), v.literal("retired")),
+    /**
+     * active: in use; next: published ahead of rotation (encryption: also tried); previous: replaced, no longer
+     * published, still tried for decryption during the overlap; retired: kept for the record.
+     */
+    status: v.union(v.literal("active"), v.literal("next"), v.literal("previous"), v.literal("retired")),
     sealedPrivateKey: v.string(),
     certificate: v.string(), // base64 DER
     notAfter: v.number(),
     createdAt: v.number(),
+    /** When it stopped being active (promote) and when it was retired. */
+    replacedAt: v.optional(v.number()),
+    retiredAt: v.optional(v.number()),
   }).index("by_connectionId_and_use", ["connectionId", "use"]),
 
   /** History of the IdP's trusted certificates: added / removed (metadata refresh, admin) and expiry warnings. */

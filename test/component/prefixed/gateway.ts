@@ -1,0 +1,5 @@
+import { SsoGateway } from "../../../src/gateway";
+import { components } from "./_generated/api";
+
+/** The prefix is given to the constructor, so functions outside http.ts (setupLink.ts) build the same URLs. */
+export const gateway = new SsoGateway(components.ssoGateway, { pathPrefix: "/auth" });
