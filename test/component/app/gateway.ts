@@ -3,6 +3,7 @@ import { createSsoHelpers } from "../../../src/server";
 import { components, internal } from "./_generated/api";
 
 export const gateway = new SsoGateway(components.ssoGateway, {
+  envQuery: internal.gateway.ssoEnv,
   jwt: { durationMs: 15 * 60_000 },
   authorization: {
     roles: {
@@ -13,5 +14,7 @@ export const gateway = new SsoGateway(components.ssoGateway, {
   callbacks: { afterUserCreatedOrUpdated: internal.hooks.afterUserCreatedOrUpdated },
   samlNodeActions: internal.samlNode as unknown as SamlNodeActions, // typed by codegen in a real app
 });
+
+export const ssoEnv = gateway.envQuery();
 
 export const sso = createSsoHelpers(gateway);

@@ -1,7 +1,6 @@
 import { httpRouter } from "convex/server";
-import { SsoGateway } from "../../../src/gateway";
-import { components } from "./_generated/api";
+import { gateway } from "./gateway";
 
 const http = httpRouter();
-new SsoGateway(components.ssoGateway).registerRoutes(http, { pathPrefix: "/auth" });
+gateway.registerRoutes(http, { pathPrefix: "/auth" });
 export default http;
