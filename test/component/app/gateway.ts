@@ -5,6 +5,8 @@ import { components, internal } from "./_generated/api";
 export const gateway = new SsoGateway(components.ssoGateway, {
   envQuery: internal.gateway.ssoEnv,
   jwt: { durationMs: 15 * 60_000 },
+  traces: { retentionMs: 2 * 3_600_000 }, // not the defaults: test/component/envSeam.test.ts looks for them in crons
+  events: { retentionDays: 7 },
   authorization: {
     roles: {
       admin: { label: "Admin", grants: ["projects:read", "projects:write", "gateway:admin"] },
