@@ -2,7 +2,8 @@
 // Testing an app that mounts the gateway, with convex-test:
 //   const t = convexTest(schema, modules);
 //   register(t);                       // the component, as `components.ssoGateway`
-//   const gw = asComponent(t);          // run the gateway's own functions and read its tables in tests
+//   const gw = asComponent(t);          // run the gateway's own functions (with the env of the app's env query,
+//                                       // "gateway:ssoEnv" unless named) and read its tables in tests
 import { componentsGeneric, makeFunctionReference, type FunctionReference } from "convex/server";
 import type { TestConvex } from "convex-test";
 import schema from "./component/schema";
