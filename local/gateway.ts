@@ -13,7 +13,6 @@ import { generatePrivateJwks } from "../src/session/tokens";
 import { loadLocalConfig, type LocalConfig } from "./config";
 import { demoAppPage, devSignInPage, type DemoButton } from "./demoApp";
 import { LOCAL_GATEWAY_MARKER } from "../src/gateway/env";
-import { appEnv } from "../src/test";
 import { createEngine, type Engine } from "./engine";
 import { openStore } from "./store";
 import { localPlugins, type LocalPlugin } from "./plugins";
@@ -219,7 +218,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
         // convex-test's generic runner: resolves query / mutation / action by the module's export.
         const run = (engine as unknown as { fun(f: { udfPath: string; componentPath: string }, a: unknown): Promise<unknown> }).fun;
         // Admin functions are the gateway component's: run them there, with the env the app side passes down.
-        const result = await run({ udfPath: String(fn), componentPath: "ssoGateway" }, { ...(args ?? {}), env: await appEnv(engine) });
+        const result = await run({ udfPath: String(fn), componentPath: "ssoGateway" }, { ...(args ?? {}), env: await engine.appEnv() });
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ result: result ?? null }));
       } catch (err) {
         const e = err as { data?: unknown; message?: string };

@@ -22,7 +22,10 @@ export function register(t: Registrable, name = "ssoGateway", modules?: Record<s
   t.registerComponent(name, schema, modules ?? componentModules());
 }
 
-export type GatewayTest = TestConvex<typeof schema>;
+export type GatewayTest = TestConvex<typeof schema> & {
+  /** The env the app passes down (its env query's answer), e.g. for a raw call into the component. */
+  appEnv(): Promise<GatewayEnv>;
+};
 
 /**
  * The env the app passes down, as its env query (`export const ssoEnv = gateway.envQuery()`) returns it: with the
@@ -48,5 +51,6 @@ export function asComponent(t: any, name = "ssoGateway", envQuery = "gateway:sso
     query: call("query"),
     mutation: call("mutation"),
     action: call("action"),
+    appEnv: () => appEnv(t, envQuery),
   } as GatewayTest;
 }

@@ -167,7 +167,8 @@ describe("/sso/authorize: a disabled group refuses, however the group is named",
     })) as { connectionId: string };
     await gw.mutation(internal.admin.groups.setStatus, { groupId, status: "disabled" });
     const { challenge } = await pkcePair();
-    for (const pick of [{ connection: connectionId }, { group: "acme" }, { login_hint: "ada@acme.example" }]) {
+    const picks: Array<Record<string, string>> = [{ connection: connectionId }, { group: "acme" }, { login_hint: "ada@acme.example" }];
+    for (const pick of picks) {
       const q = new URLSearchParams({ client_id: APP.clientId, redirect_uri: APP.redirectUri, code_challenge: challenge, code_challenge_method: "S256", state: "s", ...pick });
       const res = await app.fetch(`/sso/authorize?${q}`, { redirect: "manual" });
       expect([pick, res.status]).toEqual([pick, 302]);
