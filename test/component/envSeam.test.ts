@@ -3,31 +3,27 @@
 // the component recorded. Driven through the embedded app (test/component/app): its options set a non-default
 // trace and event retention, which only the app's env carries.
 /// <reference types="vite/client" />
-import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { jsonToConvex } from "convex/values";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import appSchema from "./app/schema";
+import { embeddedApp, type EmbeddedApp } from "./embeddedApp";
 import { components } from "./app/_generated/api";
 import crons from "../../src/component/crons";
 import { internal } from "../../src/component/_generated/api";
 import { enterEnv, type GatewayEnv } from "../../src/component/lib/env";
 import { signingKeys } from "../../src/component/lib/keys";
 import { mintSessionJwt } from "../../src/session/tokens";
-import { appEnv, asComponent, register, type GatewayTest } from "../../src/test";
+import { appEnv, type GatewayTest } from "../../src/test";
 import { APP, pkcePair, seedGroupAndApp } from "../helpers";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const appModules = import.meta.glob("./app/**/*.ts");
 
-let app: ReturnType<typeof convexTest<typeof appSchema.tables>>;
+let app: EmbeddedApp;
 let gw: GatewayTest;
 
 beforeEach(() => {
-  app = convexTest(appSchema, appModules) as never;
-  register(app);
-  gw = asComponent(app);
+  ({ app, gw } = embeddedApp());
 });
 afterEach(() => vi.restoreAllMocks());
 

@@ -6,8 +6,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { checkComponentIsolation, checkRuntimeSplit, isUseNode } from "../../scripts/check-runtime";
 
-function modules(files: Record<string, string>): string[] {
-  const dir = mkdtempSync(join(process.cwd(), "node_modules/.runtime-check-"));
+function modules(files: Record<string, string>, dir = mkdtempSync(join(process.cwd(), "node_modules/.runtime-check-"))): string[] {
   return Object.entries(files).map(([name, body]) => {
     const path = join(dir, name);
     writeFileSync(path, body);
@@ -40,14 +39,7 @@ describe("runtime-split check", () => {
 
 // Issue 10: a component sees no process.env and no ctx.auth on a deployment, while convex-test shows it both.
 // Planted modules live outside node_modules (whose code the isolation check leaves to its authors).
-function planted(files: Record<string, string>): string[] {
-  const dir = mkdtempSync(join(tmpdir(), "component-check-"));
-  return Object.entries(files).map(([name, body]) => {
-    const path = join(dir, name);
-    writeFileSync(path, body);
-    return path;
-  });
-}
+const planted = (files: Record<string, string>) => modules(files, mkdtempSync(join(tmpdir(), "component-check-")));
 
 describe("component isolation check", () => {
   test("flags a planted process.env or ctx.auth read, directly or through an import, and only those", async () => {
