@@ -1,5 +1,5 @@
 // SsoGateway options: the seed's names, validated once at construction with the dotted path of the bad field.
-import { makeFunctionReference } from "convex/server";
+import { httpRouter, makeFunctionReference } from "convex/server";
 import { describe, expect, it } from "vitest";
 import { SsoGateway, type ComponentApi } from "../../src/gateway";
 import { grantsFor } from "../../src/server";
@@ -36,5 +36,15 @@ describe("SsoGateway options", () => {
     });
     expect(grantsFor(g.authorization, ["admin", "auditor", "ghost"])).toEqual(["a", "b", "c"]);
     expect(grantsFor(g.authorization, ["ghost"])).toEqual([]);
+  });
+
+  it("pathPrefix is the gateway's (the env query must know the issuer): registerRoutes may only repeat it", () => {
+    expect(() => new SsoGateway(component, { envQuery, pathPrefix: "auth" })).toThrow(expect.objectContaining({ name: "ConfigError", path: "pathPrefix" }));
+    const g = new SsoGateway(component, { envQuery, pathPrefix: "/auth/" });
+    expect(() => g.registerRoutes(httpRouter(), { pathPrefix: "/sso" })).toThrow(expect.objectContaining({ name: "ConfigError", path: "pathPrefix" }));
+    const http = httpRouter();
+    g.registerRoutes(http, { pathPrefix: "/auth" });
+    expect(http.lookup("/auth/.well-known/jwks.json", "GET")).not.toBeNull();
+    expect(http.lookup("/.well-known/jwks.json", "GET")).toBeNull();
   });
 });
