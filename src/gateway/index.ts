@@ -110,7 +110,9 @@ export class SsoGateway {
     const issuer = (this.config.issuer ?? fromProcess.issuer).replace(/\/+$/, "") + this.pathPrefix;
     const env: GatewayEnv = { ...fromProcess, issuer, options: { ...(fromProcess.options as object), ...this.optionOverrides() } };
     if (!ctx) return env;
-    env.envHandle = await this.handle(this.config.envQuery);
+    env.envHandle = await this.handle(this.config.envQuery).catch((err) => {
+      throw new ConfigError("envQuery", `${getFunctionName(this.config.envQuery)} has no function handle (${String(err)}): is \`export const ssoEnv = gateway.envQuery()\` in that module?`);
+    });
     const callback = this.config.callbacks?.afterUserCreatedOrUpdated;
     if (callback) env.callbacks = { afterUserCreatedOrUpdated: await this.handle(callback) };
     return env;
