@@ -8,4 +8,7 @@ import { internal } from "./_generated/api";
 // backend), so the mounted component's reference is declared here with the component's generated type.
 export const components = componentsGeneric() as unknown as { ssoGateway: ComponentApi<"ssoGateway"> };
 
-export const gateway = new SsoGateway(components.ssoGateway, { samlNodeActions: internal.samlNode });
+export const gateway = new SsoGateway(components.ssoGateway, { envQuery: internal.gateway.ssoEnv, samlNodeActions: internal.samlNode });
+
+/** The env (keys included) for the component's crons and scheduled jobs: internal, the component calls it by handle. */
+export const ssoEnv = gateway.envQuery();

@@ -12,7 +12,7 @@ import { makeFunctionReference } from "convex/server";
 import { generatePrivateJwks } from "../src/session/tokens";
 import { loadLocalConfig, type LocalConfig } from "./config";
 import { demoAppPage, devSignInPage, type DemoButton } from "./demoApp";
-import { envFromProcess, LOCAL_GATEWAY_MARKER } from "../src/component/lib/env";
+import { LOCAL_GATEWAY_MARKER } from "../src/gateway/env";
 import { createEngine, type Engine } from "./engine";
 import { openStore } from "./store";
 import { localPlugins, type LocalPlugin } from "./plugins";
@@ -220,7 +220,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
         // convex-test's generic runner: resolves query / mutation / action by the module's export.
         const run = (engine as unknown as { fun(f: { udfPath: string; componentPath: string }, a: unknown): Promise<unknown> }).fun;
         // Admin functions are the gateway component's: run them there, with the env the app side passes down.
-        const result = await run({ udfPath: String(fn), componentPath: "ssoGateway" }, { ...(args ?? {}), env: envFromProcess() });
+        const result = await run({ udfPath: String(fn), componentPath: "ssoGateway" }, { ...(args ?? {}), env: await engine.appEnv() });
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ result: result ?? null }));
       } catch (err) {
         const e = err as { data?: unknown; message?: string };

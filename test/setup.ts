@@ -6,7 +6,7 @@ process.env.CONVEX_SITE_URL ??= "https://gw.example.test";
 process.env.GATEWAY_SIGNING_KEYS ??= readFileSync(new URL("../fixtures/keys/test-signing-jwks.json", import.meta.url), "utf8");
 process.env.GATEWAY_ENCRYPTION_KEY ??= "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM";
 
-// Tests are the local gateway's process for the purpose of GATEWAY_LOCAL (src/component/lib/env.ts isLocalGateway).
+// Tests are the local gateway's process for the purpose of GATEWAY_LOCAL (src/gateway/env.ts localGatewayProcess).
 (globalThis as Record<symbol, unknown>)[Symbol.for("convex-sso-gateway/local-gateway-process")] = true;
 
 const realFetch = globalThis.fetch;

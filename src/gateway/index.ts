@@ -1,12 +1,25 @@
 // The app-side class of the gateway component: `new SsoGateway(components.ssoGateway, options)`.
-// It validates the options once, reads the env the component cannot see (issuer, encryption key; signing keys are
-// read by the token endpoint itself, app-side), mounts the HTTP surface in the app's router and wraps the
-// component's admin operations in typed methods.
-import { createFunctionHandle, getFunctionAddress, makeFunctionReference, type FunctionArgs, type FunctionReference, type FunctionReturnType, type HttpRouter } from "convex/server";
+// It validates the options once, reads the env the component cannot see (issuer, options, encryption key, signing
+// keys: ./env.ts) and passes it with every call, serves it to the component's crons and scheduled jobs through
+// the app's env query (`envQuery()`), mounts the HTTP surface in the app's router and wraps the component's admin
+// operations in typed methods.
+import {
+  createFunctionHandle,
+  getFunctionAddress,
+  getFunctionName,
+  internalQueryGeneric,
+  makeFunctionReference,
+  type FunctionArgs,
+  type FunctionReference,
+  type FunctionReturnType,
+  type HttpRouter,
+  type RegisteredQuery,
+} from "convex/server";
 import { z } from "zod";
 import type { ComponentApi } from "../component/_generated/component";
-import { envFromProcess, type GatewayEnv } from "../component/lib/env";
-import { configErrorFrom, deepFreeze, gatewayOptionsSchema, type GatewayOptions } from "../session/options";
+import { gatewayEnvValidator, type GatewayEnv } from "../component/lib/env";
+import { ConfigError, configErrorFrom, deepFreeze, gatewayOptionsSchema, type GatewayOptions } from "../session/options";
+import { envFromProcess } from "./env";
 import { componentReference, mountGatewayRoutes, type SamlNodeActions } from "./routes";
 import { requireGrant } from "../server";
 
@@ -16,6 +29,7 @@ export const OPERATOR_GRANT = "gateway:admin";
 export type { ComponentApi } from "../component/_generated/component";
 export type { SamlNodeActions } from "./routes";
 export type { GatewayOptions } from "../session/options";
+export type { GatewayEnv } from "../component/lib/env";
 
 /** What `callbacks.afterUserCreatedOrUpdated` receives (an app internal mutation with these args). */
 export type AfterUserCreatedOrUpdatedArgs = {
@@ -27,28 +41,39 @@ export type AfterUserCreatedOrUpdatedArgs = {
 
 export type GatewayOptionsInput = z.input<typeof gatewayOptionsSchema>;
 
+/** The app's env query: `export const ssoEnv = gateway.envQuery()` in the module that creates the gateway. */
+export type EnvQueryReference = FunctionReference<"query", "internal" | "public", Record<string, never>, GatewayEnv>;
+
+const ENV_QUERY_HELP =
+  "is required: export the app's env query from the module that creates the gateway (`export const ssoEnv = gateway.envQuery();` in convex/gateway.ts) and pass its reference (`envQuery: internal.gateway.ssoEnv`). The gateway's crons and scheduled jobs read the env through it.";
+
 export interface SsoGatewayOptions extends GatewayOptionsInput {
+  /**
+   * The reference of the app's env query (`internal.gateway.ssoEnv`, exported as `gateway.envQuery()`). Crons and
+   * scheduled jobs inside the component call it for the env, so that no key travels in a job's stored arguments.
+   */
+  envQuery: EnvQueryReference;
   /** The issuer (public base URL). Default: GATEWAY_ISSUER or CONVEX_SITE_URL, plus the routes' pathPrefix. */
   issuer?: string;
+  /**
+   * Where `registerRoutes` mounts the routes ("/auth" → /auth/sso/…, /auth/portal/…; default the root). It is part
+   * of the issuer, which the env query (crons, jobs) and functions outside http.ts (createSetupLink in an action)
+   * must know too, since Convex loads http.ts only for HTTP requests: so it is given here.
+   */
+  pathPrefix?: string;
   callbacks?: {
     /** An app mutation called inside the sign-in / SCIM transaction: it throws → the change rolls back. */
     afterUserCreatedOrUpdated?: FunctionReference<"mutation", "internal" | "public", AfterUserCreatedOrUpdatedArgs>;
   };
   /** The app's "use node" SAML actions (see README: a component cannot hold Node actions). */
   samlNodeActions?: SamlNodeActions;
-  /**
-   * Where the routes are mounted ("/auth" → /auth/sso/…, /auth/portal/…); it becomes part of the issuer. Give it
-   * here rather than only to registerRoutes: functions outside http.ts (createSetupLink in an action) then build
-   * the same URLs, since Convex loads http.ts only for HTTP requests.
-   */
-  pathPrefix?: string;
 }
 
 type RunCtx = { runQuery: (ref: any, args?: any) => Promise<any> };
 type RunMutationCtx = RunCtx & { runMutation: (ref: any, args?: any) => Promise<any> };
 type RunActionCtx = RunMutationCtx & { runAction: (ref: any, args?: any) => Promise<any> };
 
-const callbackKeys = ["issuer", "callbacks", "samlNodeActions", "pathPrefix"] as const;
+const callbackKeys = ["issuer", "pathPrefix", "callbacks", "samlNodeActions", "envQuery"] as const;
 
 // The kind of each admin function the typed methods call (a component reference does not carry it).
 const ADMIN_KINDS: Record<string, "query" | "mutation" | "action"> = {
@@ -62,15 +87,13 @@ const ADMIN_KINDS: Record<string, "query" | "mutation" | "action"> = {
   "sessions:isLive": "query",
 };
 
-const normalizePrefix = (p: string | undefined) => (p ?? "").replace(/\/+$/, "");
-
 export class SsoGateway {
   readonly options: GatewayOptions;
-  private pathPrefix: string;
+  private readonly pathPrefix: string;
 
   constructor(
     readonly component: ComponentApi,
-    private readonly config: SsoGatewayOptions = {},
+    private readonly config: SsoGatewayOptions,
   ) {
     const rest: Record<string, unknown> = { ...config };
     for (const k of callbackKeys) delete rest[k];
@@ -79,17 +102,48 @@ export class SsoGateway {
     const parsed = gatewayOptionsSchema.safeParse({ ...fromEnv, ...rest });
     if (!parsed.success) throw configErrorFrom(parsed.error);
     this.options = deepFreeze(parsed.data);
-    this.pathPrefix = normalizePrefix(config.pathPrefix);
+    if (!isFunctionReference(config?.envQuery)) throw new ConfigError("envQuery", ENV_QUERY_HELP);
+    this.pathPrefix = (config.pathPrefix ?? "").replace(/\/+$/, "");
+    if (this.pathPrefix && !this.pathPrefix.startsWith("/")) throw new ConfigError("pathPrefix", `must start with "/": ${config.pathPrefix}`);
   }
 
-  /** The env passed down to the component on every call (read per call: env changes apply without a redeploy). */
+  /**
+   * The env passed down to the component on every call (read per call: env changes apply without a redeploy).
+   * With a function's `ctx` it also carries the function handles of the app's env query and callbacks.
+   */
   async env(ctx?: unknown): Promise<GatewayEnv> {
     const fromProcess = envFromProcess();
     const issuer = (this.config.issuer ?? fromProcess.issuer).replace(/\/+$/, "") + this.pathPrefix;
     const env: GatewayEnv = { ...fromProcess, issuer, options: { ...(fromProcess.options as object), ...this.optionOverrides() } };
+    if (!ctx) return env;
+    env.envHandle = await this.handle(this.config.envQuery).catch((err) => {
+      throw new ConfigError("envQuery", `${getFunctionName(this.config.envQuery)} has no function handle (${String(err)}): is \`export const ssoEnv = gateway.envQuery()\` in that module?`);
+    });
     const callback = this.config.callbacks?.afterUserCreatedOrUpdated;
-    if (callback && ctx) env.callbacks = { afterUserCreatedOrUpdated: await createFunctionHandle(callback) };
+    if (callback) env.callbacks = { afterUserCreatedOrUpdated: await this.handle(callback) };
     return env;
+  }
+
+  /**
+   * The app's env query, for the component's crons and scheduled jobs (they run with no caller to pass the env):
+   * `export const ssoEnv = gateway.envQuery();` in the module that creates the gateway, and `envQuery:
+   * internal.gateway.ssoEnv` in the options. Internal: clients cannot call it; it returns the keys.
+   */
+  envQuery(): RegisteredQuery<"internal", Record<string, never>, Promise<GatewayEnv>> {
+    return internalQueryGeneric({ args: {}, returns: gatewayEnvValidator, handler: (ctx) => this.env(ctx) });
+  }
+
+  // A function's handle is the same for the life of a deployment: created once per isolate.
+  private readonly handles = new Map<string, Promise<string>>();
+  private handle(ref: FunctionReference<"query" | "mutation", "internal" | "public">): Promise<string> {
+    const name = getFunctionName(ref);
+    let made = this.handles.get(name);
+    if (!made) {
+      made = createFunctionHandle(ref);
+      made.catch(() => this.handles.delete(name));
+      this.handles.set(name, made);
+    }
+    return made;
   }
 
   private optionOverrides() {
@@ -98,14 +152,15 @@ export class SsoGateway {
     return rest;
   }
 
-  /** Mounts /.well-known/*, /sso/*, /oauth/*, /scim/v2/*, /events, /portal/* (under `pathPrefix`, which then is part of the issuer). */
+  /**
+   * Mounts /.well-known/*, /sso/*, /oauth/*, /scim/v2/*, /events, /portal/* under the gateway's `pathPrefix` (part of
+   * the issuer). `opts.pathPrefix`, if given, must be the same: the prefix is an option of `new SsoGateway` so that
+   * the env query, which may run where this module never loaded, knows the issuer too.
+   */
   registerRoutes(http: HttpRouter, opts: { pathPrefix?: string } = {}) {
-    if (opts.pathPrefix !== undefined) {
-      const given = normalizePrefix(opts.pathPrefix);
-      if (this.config.pathPrefix !== undefined && given !== this.pathPrefix) {
-        throw new Error(`registerRoutes: pathPrefix "${opts.pathPrefix}" differs from the constructor's "${this.config.pathPrefix}"`);
-      }
-      this.pathPrefix = given;
+    const asked = (opts.pathPrefix ?? this.pathPrefix).replace(/\/+$/, "");
+    if (asked !== this.pathPrefix) {
+      throw new ConfigError("pathPrefix", `registerRoutes was given "${opts.pathPrefix}": pass it to new SsoGateway(components.ssoGateway, { pathPrefix: "${asked}", ... }) instead, so that the issuer is the same in the env query`);
     }
     mountGatewayRoutes(http, { component: this.component, env: (ctx) => this.env(ctx), samlNodeActions: this.config.samlNodeActions }, this.pathPrefix);
   }
@@ -227,5 +282,14 @@ export class SsoGateway {
   /** `authorization.roles` (grants are resolved from it by the ./server helpers). */
   get authorization() {
     return this.options.authorization;
+  }
+}
+
+function isFunctionReference(ref: unknown): boolean {
+  if (!ref || (typeof ref !== "object" && typeof ref !== "function")) return false;
+  try {
+    return getFunctionName(ref as FunctionReference<"query">).length > 0;
+  } catch {
+    return false;
   }
 }

@@ -2,32 +2,28 @@
 // an afterUserCreatedOrUpdated hook, and serves the gateway's routes from its own router. Sign-in, refresh, SCIM
 // and the ./server helpers are driven through that app, as a consuming app would use them.
 /// <reference types="vite/client" />
-import { convexTest } from "convex-test";
 import { makeFunctionReference, type UserIdentity } from "convex/server";
 import { decodeJwt } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
-import appSchema from "./app/schema";
+import { embeddedApp, type EmbeddedApp } from "./embeddedApp";
 import { internal } from "../../src/component/_generated/api";
 import type { Id } from "../../src/component/_generated/dataModel";
-import { asComponent, register, type GatewayTest } from "../../src/test";
+import type { GatewayTest } from "../../src/test";
 import { APP, exchange, form, pkcePair, refresh, seedGroupAndApp, signIn } from "../helpers";
 import { callback, loginAtOp, setupWithOp } from "../oidc/harness";
 import { postAcs, setupSaml, startLogin, testIdp } from "../saml/samlFlow";
 
-const appModules = import.meta.glob("./app/**/*.ts");
 const whoami = makeFunctionReference<"query">("projects:whoami");
 const createProject = makeFunctionReference<"query">("projects:create");
 const mine = makeFunctionReference<"query">("projects:mine");
 const gatewayOverview = makeFunctionReference<"query">("projects:gatewayOverview");
 const operatorLink = makeFunctionReference<"mutation">("projects:operatorLink");
 
-let app: ReturnType<typeof convexTest<typeof appSchema.tables>>;
+let app: EmbeddedApp;
 let gw: GatewayTest;
 
 beforeEach(() => {
-  app = convexTest(appSchema, appModules) as never;
-  register(app);
-  gw = asComponent(app);
+  ({ app, gw } = embeddedApp());
 });
 
 /** The identity Convex derives from our session JWT (custom claims are kept as fields). */

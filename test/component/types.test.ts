@@ -1,8 +1,8 @@
 // Type tests: what the ./server helpers and the SsoGateway give an app's code, checked by the compiler (typecheck)
 // and by vitest's expectTypeOf at run time.
-import type { GenericQueryCtx, GenericDataModel } from "convex/server";
+import { makeFunctionReference, type GenericQueryCtx, type GenericDataModel } from "convex/server";
 import { describe, expectTypeOf, it } from "vitest";
-import { SsoGateway, type ComponentApi, type GatewayOptions } from "../../src/gateway";
+import { SsoGateway, type ComponentApi, type GatewayEnv, type GatewayOptions } from "../../src/gateway";
 import {
   createSsoHelpers,
   getSsoIdentity,
@@ -43,7 +43,7 @@ describe("helper types", () => {
   });
 
   it("bound helpers keep the types; the SsoGateway is a helpers config (embedded live-session check)", () => {
-    const gateway = new SsoGateway({} as ComponentApi, {});
+    const gateway = new SsoGateway({} as ComponentApi, { envQuery: makeFunctionReference<"query", Record<string, never>, GatewayEnv>("gateway:ssoEnv") });
     const sso = createSsoHelpers(gateway);
     expectTypeOf<Ctx>().toMatchTypeOf<Parameters<typeof sso.getSsoIdentity>[0]>(); // a query ctx is accepted
     expectTypeOf(sso.getSsoIdentity).returns.resolves.toEqualTypeOf<SsoIdentity | null>();

@@ -2,10 +2,14 @@
 // inside the local gateway's own process — never from a deployment's environment alone — and `npm start --host`
 // on a non-loopback address warns and turns the dev sign-in off unless --allow-dev-signin.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { encryptionKey, isLocalGateway, LOCAL_GATEWAY_MARKER } from "../../src/component/lib/env";
+import { encryptionKey as encryptionKeyOf, enterEnv, isLocalGateway as isLocal } from "../../src/component/lib/env";
+import { envFromProcess, LOCAL_GATEWAY_MARKER } from "../../src/gateway/env";
 import { devSignInEnabled, exposedHostWarning } from "../../local/gateway";
 
 const marker = globalThis as Record<symbol, unknown>;
+// What the component sees: the env the app side reads from this process (src/gateway/env.ts) and passes down.
+const isLocalGateway = () => (enterEnv(envFromProcess()), isLocal());
+const encryptionKey = () => (enterEnv(envFromProcess()), encryptionKeyOf());
 const saved = marker[LOCAL_GATEWAY_MARKER];
 afterEach(() => {
   vi.unstubAllEnvs();

@@ -4,10 +4,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { checkRuntimeSplit, isUseNode } from "../../scripts/check-runtime";
+import { checkComponentIsolation, checkRuntimeSplit, isUseNode } from "../../scripts/check-runtime";
 
-function modules(files: Record<string, string>): string[] {
-  const dir = mkdtempSync(join(process.cwd(), "node_modules/.runtime-check-"));
+function modules(files: Record<string, string>, dir = mkdtempSync(join(process.cwd(), "node_modules/.runtime-check-"))): string[] {
   return Object.entries(files).map(([name, body]) => {
     const path = join(dir, name);
     writeFileSync(path, body);
@@ -35,5 +34,31 @@ describe("runtime-split check", () => {
     expect(await checkRuntimeSplit(files)).toEqual([]);
     expect(isUseNode('/* x */\n"use node";')).toBe(true);
     expect(isUseNode('const a = "use node";')).toBe(false);
+  });
+});
+
+// Issue 10: a component sees no process.env and no ctx.auth on a deployment, while convex-test shows it both.
+// Planted modules live outside node_modules (whose code the isolation check leaves to its authors).
+const planted = (files: Record<string, string>) => modules(files, mkdtempSync(join(tmpdir(), "component-check-")));
+
+describe("component isolation check", () => {
+  test("flags a planted process.env or ctx.auth read, directly or through an import, and only those", async () => {
+    const [env, bracket, auth, destructured, viaImport, , clean] = planted({
+      "env.ts": "export const key = () => process.env.GATEWAY_SIGNING_KEYS;",
+      "bracket.ts": 'export const key = () => process["env"].X;',
+      "auth.ts": "export const who = async (ctx: any) => ctx.auth.getUserIdentity();",
+      "destructured.ts": "export const who = async (ctx: any) => { const { auth } = ctx; return auth; };",
+      "viaImport.ts": 'import { timeout } from "./helper"; export const t = timeout;',
+      "helper.ts": "export const timeout = Number(process.env.GATEWAY_OIDC_TIMEOUT_MS);",
+      "clean.ts": "// process.env is not read here, nor ctx.auth: comments do not count\nexport const site = (env: { issuer: string }) => env.issuer;",
+    });
+    const found = await checkComponentIsolation([env!, bracket!, auth!, destructured!, viaImport!, clean!], tmpdir());
+    const byModule = (name: string) => found.filter((f) => f.module.endsWith(name)).map((f) => f.problem);
+    expect(byModule("env.ts")).toEqual([expect.stringMatching(/^reads process\.env:/)]);
+    expect(byModule("bracket.ts")).toEqual([expect.stringMatching(/^reads process\.env:/)]);
+    expect(byModule("auth.ts")).toEqual([expect.stringMatching(/^reads ctx\.auth:/)]);
+    expect(byModule("destructured.ts")).toEqual([expect.stringMatching(/^reads ctx\.auth:/)]);
+    expect(byModule("viaImport.ts")).toEqual([expect.stringMatching(/^reads process\.env \(in .*helper\.ts, which it imports\)/)]);
+    expect(byModule("clean.ts")).toEqual([]);
   });
 });

@@ -30,16 +30,19 @@ declare const process: { env: Record<string, string | undefined> };
 export { validateResponse, signMessage, verifyPostLogoutMessage } from "convex-sso-gateway/node";
 `,
   "convex/gateway.ts": `import { componentsGeneric, makeFunctionReference } from "convex/server";
-import { SsoGateway, type ComponentApi } from "convex-sso-gateway";
+import { SsoGateway, type ComponentApi, type GatewayEnv as EnvOfGateway } from "convex-sso-gateway";
 import { createSsoHelpers } from "convex-sso-gateway/server";
 const components = componentsGeneric() as unknown as { ssoGateway: ComponentApi<"ssoGateway"> };
 export const gateway = new SsoGateway(components.ssoGateway, {
+  envQuery: makeFunctionReference<"query", Record<string, never>, EnvOfGateway>("gateway:ssoEnv"),
+  pathPrefix: "/auth",
   session: { totalDurationMs: 7 * 24 * 3600_000, inactiveDurationMs: 24 * 3600_000 },
   jwt: { durationMs: 15 * 60_000 },
   signIn: { maxFailedAttemptsPerHour: 10 },
   authorization: { roles: { admin: { label: "Admin", grants: ["projects:write"] }, member: { label: "Member", grants: [] } } },
   callbacks: { afterUserCreatedOrUpdated: makeFunctionReference<"mutation", { userId: string; existingUser: boolean; groupId: string; source: "saml" | "oidc" | "scim" | "dev" }>("users:afterSso") },
 });
+export const ssoEnv = gateway.envQuery();
 export const sso = createSsoHelpers(gateway);
 `,
   "convex/http.ts": `import { httpRouter } from "convex/server";

@@ -32,6 +32,7 @@ import type * as lib_http from "../lib/http.js";
 import type * as lib_keys from "../lib/keys.js";
 import type * as lib_lookups from "../lib/lookups.js";
 import type * as lib_pages from "../lib/pages.js";
+import type * as lib_settings from "../lib/settings.js";
 import type * as limits from "../limits.js";
 import type * as maintenance from "../maintenance.js";
 import type * as oauth_grants from "../oauth/grants.js";
@@ -111,6 +112,7 @@ type ComponentFunctions = FilterApi<ApiFromModules<{
   "lib/keys": typeof lib_keys;
   "lib/lookups": typeof lib_lookups;
   "lib/pages": typeof lib_pages;
+  "lib/settings": typeof lib_settings;
   limits: typeof limits;
   maintenance: typeof maintenance;
   "oauth/grants": typeof oauth_grants;

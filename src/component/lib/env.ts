@@ -1,10 +1,12 @@
 // Everything the gateway reads from its environment, in one place.
 //
-// A component sees no `process.env`: the app side (the SsoGateway class, see src/gateway/) reads the issuer, the
-// options and the encryption key and passes them down as the `env` argument of every call into the component.
-// The component's function builders (./functions.ts) make that value current for the invocation; code below
-// reads it through siteUrl(), gatewayOptions(), encryptionKey(), isLocalGateway(). Outside a component call (the
-// app's own HTTP actions, scripts) the value is read from process.env.
+// A component sees no `process.env`: the app side (the SsoGateway class, src/gateway/) reads the issuer, the
+// options, the encryption key and the signing keys (src/gateway/env.ts) and passes them down as the `env`
+// argument of every call into the component. Invocations nobody calls with an env (crons, scheduled jobs) fetch
+// it from the app through the app's env query (./functions.ts, ./settings.ts). Either way the function builders
+// make the invocation's env current before its handler runs — every invocation sets it, none inherits the last
+// one's — and the code below reads it through siteUrl(), gatewayOptions(), encryptionKey(), isLocalGateway().
+// The app's HTTP actions (src/gateway/routes.ts) do the same with the env they pass down.
 import { v, type Infer } from "convex/values";
 import { parseGatewayOptions, type GatewayOptions } from "../../session/options";
 
@@ -15,74 +17,46 @@ export const gatewayEnvValidator = v.object({
   options: v.optional(v.any()),
   /** 32 random bytes, base64url: seals OIDC client secrets and SP private keys at rest. */
   encryptionKey: v.optional(v.string()),
-  /** True only inside the offline local gateway (`npm start`) and tests (see localGatewayProcess). */
+  /** GATEWAY_SIGNING_KEYS: the private JWKS (JSON) the token endpoint signs session JWTs with. */
+  signingKeys: v.optional(v.string()),
+  /** True only inside the offline local gateway (`npm start`) and tests (src/gateway/env.ts decides). */
   local: v.optional(v.boolean()),
   /** GATEWAY_DOH_URL: the DNS-over-HTTPS resolver the portal's domain verification asks (see dohResolverUrl). */
   dohUrl: v.optional(v.string()),
+  /** GATEWAY_OIDC_TIMEOUT_MS: the timeout of the OIDC client's outbound calls (default 10 s). */
+  oidcTimeoutMs: v.optional(v.number()),
+  /**
+   * Function handle of the app's env query (SsoGateway `envQuery`): recorded by the component (./settings.ts) so
+   * that crons and scheduled jobs, which nobody calls with an env, can fetch it. Not a secret.
+   */
+  envHandle: v.optional(v.string()),
   /** Function handles of the app's callbacks (createFunctionHandle), called inside the component's transaction. */
   callbacks: v.optional(v.object({ afterUserCreatedOrUpdated: v.optional(v.string()) })),
 });
 export type GatewayEnv = Infer<typeof gatewayEnvValidator>;
 
-let current: GatewayEnv | undefined;
+/** What an invocation runs with when it has no env and the app's env query is not recorded yet: the defaults. */
+export const DEFAULT_ENV: GatewayEnv = Object.freeze({ issuer: "" });
 
-/** Makes the env passed by the app current for this invocation (a component function's builder calls it). */
-export function enterEnv(env: GatewayEnv | undefined) {
-  if (env) current = env;
-}
+let current: GatewayEnv = DEFAULT_ENV;
 
-/** The env of a standalone process (the app side of the gateway, scripts, the local gateway). */
-export function envFromProcess(): GatewayEnv {
-  const e = typeof process === "undefined" ? {} : process.env;
-  const raw = e.GATEWAY_OPTIONS;
-  return {
-    issuer: (e.GATEWAY_ISSUER ?? e.CONVEX_SITE_URL ?? "").replace(/\/+$/, ""),
-    options: raw ? JSON.parse(raw) : {},
-    encryptionKey: e.GATEWAY_ENCRYPTION_KEY || undefined,
-    local: localGatewayProcess(e),
-    dohUrl: e.GATEWAY_DOH_URL || undefined,
-  };
-}
-
-/**
- * Set on globalThis by the local gateway (local/gateway.ts) and the test setup, in their own Node process. A
- * deployment's environment variables cannot create it: Convex runs our functions in its own isolates, where
- * only our bundled code could set it, and no bundled module does.
- */
-export const LOCAL_GATEWAY_MARKER = Symbol.for("convex-sso-gateway/local-gateway-process");
-
-let refusalLogged = false;
-
-/**
- * True only inside the offline local gateway (`npm start`) and tests: GATEWAY_LOCAL=1 AND the in-process marker
- * AND not a hosted deployment (Convex sets CONVEX_CLOUD_URL=https://<name>.convex.cloud on every one).
- * GATEWAY_LOCAL alone (e.g. `npx convex env set GATEWAY_LOCAL 1`) is refused — the SSRF guard stays on and the
- * fixed dev encryption key is never used — and said so, loudly, in the logs.
- */
-function localGatewayProcess(e: Record<string, string | undefined>): boolean {
-  if (e.GATEWAY_LOCAL !== "1") return false;
-  const marked = (globalThis as Record<symbol, unknown>)[LOCAL_GATEWAY_MARKER] === true;
-  const hosted = /\.convex\.cloud\/?$/i.test(e.CONVEX_CLOUD_URL ?? "");
-  if (marked && !hosted) return true;
-  if (!refusalLogged) {
-    refusalLogged = true; // once per isolate
-    console.error("GATEWAY_LOCAL=1 is ignored: it only works inside the local gateway process (npm start), not on a deployment");
-  }
-  return false;
+/** Makes `env` the env of the invocation that is starting (every invocation calls it: nothing carries over). */
+export function enterEnv(env: GatewayEnv) {
+  current = env;
 }
 
 export function currentEnv(): GatewayEnv {
-  return current ?? envFromProcess();
+  return current;
 }
 
-/** The issuer / public base URL: Convex sets CONVEX_SITE_URL on every deployment. */
+/** The issuer / public base URL: the app's site URL (CONVEX_SITE_URL, or its `issuer` option) plus its routes' prefix. */
 export function siteUrl(): string {
   const url = currentEnv().issuer;
-  if (!url) throw new Error("CONVEX_SITE_URL is not set");
+  if (!url) throw new Error("the issuer is not known: CONVEX_SITE_URL is not set, or this job ran before the app's env query was recorded");
   return url.replace(/\/+$/, "");
 }
 
-/** True only inside the offline local gateway (`npm start`) and tests (the app side decides: envFromProcess). */
+/** True only inside the offline local gateway (`npm start`) and tests (the app side decides: src/gateway/env.ts). */
 export function isLocalGateway(): boolean {
   return currentEnv().local === true;
 }

@@ -4,7 +4,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { internal } from "../_generated/api";
 import { errorPage } from "../lib/pages";
 import { openSecret } from "../lib/crypto";
-import { isLocalGateway, siteUrl } from "../lib/env";
+import { currentEnv, isLocalGateway, siteUrl } from "../lib/env";
 import { parseOidcConfig, type OidcConfig } from "../../oidc/config";
 import { DISCOVERY_TTL_MS, effectiveMetadata, explicitMetadata, fetchDiscovery, isFresh, type ServerMetadata } from "../../oidc/discovery";
 import { OidcError, publicMessage, type OidcErrorCode } from "../../oidc/errors";
@@ -19,7 +19,7 @@ export function redirectUriFor(connectionId: Id<"connections">): string {
 /** The outbound fetch: SSRF guard on; http + loopback only inside the local gateway (GATEWAY_LOCAL=1). */
 export function runtimeDeps(): RuntimeDeps {
   const allowPrivate = isLocalGateway();
-  const timeoutMs = Number(process.env.GATEWAY_OIDC_TIMEOUT_MS ?? "") || 10_000;
+  const timeoutMs = currentEnv().oidcTimeoutMs || 10_000;
   const fetch: FetchLike = guardedFetch({
     fetch: (url, init) => globalThis.fetch(url, init),
     allowPrivate,

@@ -75,13 +75,15 @@ export const begin = internalMutation({
     }
     if (a.state !== undefined && a.state.length > MAX_STATE) return redirectError("invalid_request", "state is too long");
 
+    // The connection and its group, each read once: the group found by slug or domain is the connection's group.
     let connection: Doc<"connections"> | null = null;
+    let group: Doc<"groups"> | null = null;
     if (a.connection) {
       const id = ctx.db.normalizeId("connections", a.connection);
       connection = id ? await ctx.db.get(id) : null;
       if (!connection) return redirectError("invalid_request", "unknown connection");
+      group = await ctx.db.get(connection.groupId);
     } else {
-      let group: Doc<"groups"> | null = null;
       if (a.group) {
         group = await groupBySlug(ctx, a.group!);
         if (!group) return redirectError("invalid_request", "unknown group");
@@ -95,13 +97,13 @@ export const begin = internalMutation({
       } else {
         return redirectError("invalid_request", "one of connection, group or login_hint is required");
       }
-      const connections = await ctx.db.query("connections").withIndex("by_group", (q) => q.eq("groupId", group!._id)).take(50);
+      const groupId = group._id;
+      const connections = await ctx.db.query("connections").withIndex("by_group", (q) => q.eq("groupId", groupId)).take(50);
       connection = connections.find((c) => c.status === "active") ?? null;
       if (!connection) return redirectError("invalid_request", "the group has no active single sign-on connection");
     }
     if (connection.status !== "active") return redirectError("invalid_request", "the connection is disabled");
-    const connectionGroup = await ctx.db.get(connection.groupId);
-    if (!connectionGroup || connectionGroup.disabledAt !== undefined) return redirectError("access_denied", "the organisation's sign-in is disabled");
+    if (!group || group.disabledAt !== undefined) return redirectError("access_denied", "the organisation's sign-in is disabled");
     const byConnection = await takeRateLimit(ctx, "authorize", { scope: connection._id });
     if (!byConnection.ok) return { kind: "limited", retryAfterSec: byConnection.retryAfterSec };
 

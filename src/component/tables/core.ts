@@ -220,4 +220,10 @@ export const coreTables = {
     .index("by_at", ["at"])
     .index("by_connectionId_and_at", ["connectionId", "at"])
     .index("by_groupId_and_at", ["groupId", "at"]),
+
+  /**
+   * The component's own settings, one row per name. Today only "envHandle": the function handle of the app's env
+   * query, which crons and scheduled jobs call for the env (lib/settings.ts). Never a secret.
+   */
+  gatewaySettings: defineTable({ name: v.literal("envHandle"), value: v.string() }).index("by_name", ["name"]),
 };
