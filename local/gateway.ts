@@ -3,7 +3,7 @@
 // file, a demo app at /demo and a dev sign-in page. Flags: --port, --host, --config, --data (or env PORT,
 // GATEWAY_CONFIG, GATEWAY_DATA), --allow-dev-signin (keep the dev sign-in on a non-loopback --host), --app <dir>
 // (serve an app that installed the package, e.g. examples/react-app, with its Convex clients; `npm run example`)
-// and --app-port (its built pages, default 5173).
+// and --app-port (its built pages, default 5173; `off`: none, e.g. while `npm run dev` serves them).
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -268,6 +268,9 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       `Local gateway on ${url}  (restored ${restored} documents from ${dataFile})`,
       ...(appDir ? [`  Serving the app    ${appDir}  (its convex/ functions; Convex clients at ${url.replace(/^http/, "ws")}/api/<version>/sync)`] : []),
       ...(appSite ? [`  App pages          ${appSite.url}  (${join(appDir!, "dist")})`] : []),
+      ...(appSite
+        ? buttons.filter((b) => b.authorizeQuery?.connection).map((b) => `  ${`App via ${b.label.replace(/^Sign in with /, "")}`.padEnd(19)}${appSite.url}/?connection=${b.authorizeQuery!.connection}`)
+        : []),
       ``,
       `  Demo app           ${url}/demo`,
       `  Discovery          ${url}/.well-known/openid-configuration`,
@@ -324,7 +327,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
     dataDir: arg("data") ?? process.env.GATEWAY_DATA,
     allowDevSignIn: process.argv.includes("--allow-dev-signin"),
     appDir: arg("app"),
-    appPort: arg("app") ? Number(arg("app-port") ?? 5173) : undefined,
+    appPort: arg("app") && arg("app-port") !== "off" ? Number(arg("app-port") ?? 5173) : undefined,
   });
   let stopping = false;
   const stop = async (signal: string) => {

@@ -158,6 +158,9 @@ function ProjectsCard({ role }: { role: string }) {
   return (
     <section className="card" id="projects-card" aria-labelledby="projects-title">
       <h2 id="projects-title">Projects</h2>
+      <p className="muted small">
+        Your organisation's projects, from this app's Convex functions: reading needs the <code>projects:read</code> permission, adding one <code>projects:write</code>.
+      </p>
       {isLoading ? (
         <p className="muted small" id="convex-status">Connecting to the backend…</p>
       ) : !isAuthenticated ? (
