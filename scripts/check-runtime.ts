@@ -73,7 +73,14 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const root = process.cwd();
   // The standalone app, the component, and the app-side gateway code every app bundles (src/gateway, src/server).
   const componentFiles = convexModules(join(root, "src", "component"));
-  const files = [...convexModules(join(root, "convex")), ...componentFiles, ...convexModules(join(root, "src", "gateway")), ...convexModules(join(root, "src", "server"))];
+  // And the example app's convex/, bundled against the package it installed from the tarball (npm run example:install).
+  const files = [
+    ...convexModules(join(root, "convex")),
+    ...componentFiles,
+    ...convexModules(join(root, "src", "gateway")),
+    ...convexModules(join(root, "src", "server")),
+    ...convexModules(join(root, "examples", "react-app", "convex")),
+  ];
   const violations = await checkRuntimeSplit(files, root);
   // Convex refuses "use node" modules inside a component: those live app-side (src/gateway/saml, convex/samlNode.ts).
   for (const f of componentFiles) {

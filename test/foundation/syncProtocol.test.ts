@@ -12,7 +12,7 @@ import { ConvexError, type Value } from "convex/values";
 import { makeFunctionReference } from "convex/server";
 import { WebSocket } from "ws";
 import { startLocalGateway, type LocalGateway } from "../../local/gateway";
-import { encodeTs, identityFromClaims } from "../../local/sync";
+import { encodeTs, identityFromClaims, SyncSession, type ServerMessage, type SyncBackend } from "../../local/sync";
 import { devSignInOverHttp } from "./localHttp";
 
 const EXAMPLE = join(import.meta.dirname, "..", "..", "examples", "react-app");
@@ -139,5 +139,52 @@ describe("sync protocol cores", () => {
   it("encodes timestamps as the client decodes them (u64 little-endian, base64)", () => {
     expect(encodeTs(1n)).toBe("AQAAAAAAAAA=");
     expect(encodeTs(0x0102n)).toBe("AgEAAAAAAAA=");
+  });
+
+  it("a session's Transitions chain versions; a write-free mutation still completes; past `exp` the query runs signed out and the client hears AuthError once", async () => {
+    let now = 1_000;
+    let ts = 5n;
+    const backend: SyncBackend = {
+      authenticate: async (token) => {
+        if (token !== "good") throw new Error("bad token");
+        return { identity: identityFromClaims({ iss: "i", sub: "s" }), expiresAt: 2_000 };
+      },
+      run: async (_kind, udfPath, _args, identity) => (udfPath === "who:me" ? (identity?.subject ?? null) : "ok"),
+    };
+    const sent: ServerMessage[] = [];
+    const session = new SyncSession(backend, { ts: () => ts }, (m) => void sent.push(m), () => now);
+    const versions = () => sent.filter((m) => m.type === "Transition").map((m) => [m.startVersion, m.endVersion] as Array<{ querySet: number; identity: number; ts: string }>);
+
+    await session.receive(JSON.stringify({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [{ type: "Add", queryId: 0, udfPath: "who:me", args: [{}] }] }));
+    await session.receive(JSON.stringify({ type: "Authenticate", tokenType: "User", value: "bad", baseVersion: 0 }));
+    expect(sent.at(-1)).toEqual({ type: "AuthError", error: "bad token", baseVersion: 0, authUpdateAttempted: true });
+    await session.receive(JSON.stringify({ type: "Authenticate", tokenType: "User", value: "good", baseVersion: 0 }));
+    expect(sent.at(-1)).toMatchObject({ type: "Transition", modifications: [{ type: "QueryUpdated", queryId: 0, value: "s" }] });
+
+    await session.receive(JSON.stringify({ type: "Mutation", requestId: 7, udfPath: "m:noop", args: [{}] }));
+    expect(sent.at(-2)).toMatchObject({ type: "MutationResponse", requestId: 7, success: true, result: "ok", ts: encodeTs(5n) });
+    expect(sent.at(-1)).toMatchObject({ type: "Transition", modifications: [] }); // completes the call at ts 5
+
+    ts = 6n;
+    now = 2_000; // the token's exp
+    await session.refresh();
+    expect(sent.filter((m) => m.type === "AuthError" && m.authUpdateAttempted === false)).toHaveLength(1);
+    expect(sent.at(-1)).toMatchObject({ type: "Transition", modifications: [{ type: "QueryUpdated", queryId: 0, value: null }] });
+    ts = 7n;
+    await session.refresh();
+    expect(sent.filter((m) => m.type === "AuthError" && m.authUpdateAttempted === false)).toHaveLength(1);
+
+    const chain = versions();
+    for (let i = 1; i < chain.length; i++) expect(chain[i]![0]).toEqual(chain[i - 1]![1]);
+    expect(chain[0]![0]).toEqual({ querySet: 0, identity: 0, ts: encodeTs(0n) });
+    expect(chain.at(-1)![1]).toEqual({ querySet: 1, identity: 1, ts: encodeTs(7n) });
+  });
+
+  it("a query set out of order is a FatalError, not a silent divergence", async () => {
+    const sent: ServerMessage[] = [];
+    const session = new SyncSession({ authenticate: async () => ({ identity: identityFromClaims({}), expiresAt: Infinity }), run: async () => null }, { ts: () => 1n }, (m) => void sent.push(m));
+    await session.receive(JSON.stringify({ type: "ModifyQuerySet", baseVersion: 3, newVersion: 4, modifications: [] })).catch(() => undefined);
+    await Promise.resolve();
+    expect(sent.at(-1)).toMatchObject({ type: "FatalError" });
   });
 });
