@@ -1,12 +1,14 @@
 // `npm start`: the offline local gateway. Serves convex/http.ts over real HTTP on localhost through the
 // convex-test engine, seeded from a JSON config (default local/demo.config.json), with state in a local data
 // file, a demo app at /demo and a dev sign-in page. Flags: --port, --host, --config, --data (or env PORT,
-// GATEWAY_CONFIG, GATEWAY_DATA), --allow-dev-signin (keep the dev sign-in on a non-loopback --host).
+// GATEWAY_CONFIG, GATEWAY_DATA), --allow-dev-signin (keep the dev sign-in on a non-loopback --host), --app <dir>
+// (serve an app that installed the package, e.g. examples/react-app, with its Convex clients; `npm run example`)
+// and --app-port (its built pages, default 5173; `off`: none, e.g. while `npm run dev` serves them).
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeFunctionReference } from "convex/server";
 import { generatePrivateJwks } from "../src/session/tokens";
@@ -15,6 +17,8 @@ import { demoAppPage, devSignInPage, type DemoButton } from "./demoApp";
 import { LOCAL_GATEWAY_MARKER } from "../src/gateway/env";
 import { createEngine, type Engine } from "./engine";
 import { openStore } from "./store";
+import { attachSync, engineSyncBackend, type SyncEndpoint } from "./syncServer";
+import { serveAppPages } from "./appPages";
 import { localPlugins, type LocalPlugin } from "./plugins";
 import "./protocols";
 import { CLIENT_ADDRESS_HEADER } from "../src/shared/clientAddress";
@@ -30,6 +34,13 @@ export interface LocalGatewayOptions {
   quiet?: boolean;
   /** --allow-dev-signin: keep /_dev/signin on although the host is not a loopback address. */
   allowDevSignIn?: boolean;
+  /**
+   * --app <dir>: serve that app (its convex/, with the component from the package it installed) instead of this
+   * repository's standalone convex/, and its Convex clients over the sync protocol (WebSocket /api/<v>/sync).
+   */
+  appDir?: string;
+  /** --app-port: also serve the app's built pages (<appDir>/dist) on this port of the same host (the example's 5173). */
+  appPort?: number;
 }
 
 /** Loopback: 127.0.0.0/8, ::1 and localhost. Anything else can be reached from other machines. */
@@ -62,6 +73,10 @@ export function exposedHostWarning(host: string, allowDevSignIn: boolean): strin
 export interface LocalGateway {
   url: string;
   engine: Engine;
+  /** With `appDir`: the Convex client endpoint (ws://…/api/<version>/sync). */
+  sync?: SyncEndpoint;
+  /** With `appPort`: where the app's built pages are served. */
+  appUrl?: string;
   config: LocalConfig;
   adminKey: string;
   scim: Array<{ baseUrl: string; token: string }>;
@@ -110,7 +125,9 @@ function html(body: string, status = 200): Response {
 
 export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise<LocalGateway> {
   const host = opts.host ?? "127.0.0.1";
-  const dataDir = resolve(opts.dataDir ?? join(ROOT, ".local"));
+  const appDir = opts.appDir ? resolve(opts.appDir) : undefined;
+  // An app keeps its own state (its tables and the component's), apart from the standalone gateway's.
+  const dataDir = resolve(opts.dataDir ?? join(ROOT, ".local", ...(appDir ? ["apps", basename(appDir)] : [])));
   mkdirSync(dataDir, { recursive: true });
   const configPath = resolve(opts.configPath ?? join(ROOT, "local/demo.config.json"));
   const devSignIn = devSignInEnabled(host, opts.allowDevSignIn ?? false);
@@ -143,8 +160,10 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
   process.env.GATEWAY_SIGNING_KEYS ??= await readOrCreate(join(dataDir, "signing-jwks.json"), async () => JSON.stringify(await generatePrivateJwks()));
   const adminKey = await readOrCreate(join(dataDir, "admin-key"), () => randomBytes(24).toString("base64url"));
 
-  const engine = await createEngine();
+  const engine = await createEngine({ appDir });
   const store = await openStore(engine, dataDir);
+  const sync = appDir ? await attachSync(server, engine, await engineSyncBackend(engine, join(appDir, "convex"))) : undefined;
+  const appSite = appDir && opts.appPort !== undefined ? await serveAppPages(join(appDir, "dist"), host, opts.appPort) : undefined;
   const { restored, snapshotFile: dataFile } = store;
   // convex-test runs scheduled functions on this process's timers, which died with the last process: put the
   // webhook queue's heads back on the scheduler (a deployment's scheduler is durable and never needs this).
@@ -249,6 +268,11 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
   if (!opts.quiet) {
     const lines = [
       `Local gateway on ${url}  (restored ${restored} documents from ${dataFile})`,
+      ...(appDir ? [`  Serving the app    ${appDir}  (its convex/ functions; Convex clients at ${url.replace(/^http/, "ws")}/api/<version>/sync)`] : []),
+      ...(appSite ? [`  App pages          ${appSite.url}  (${join(appDir!, "dist")})`] : []),
+      ...(appSite
+        ? buttons.filter((b) => b.authorizeQuery?.connection).map((b) => `  ${`App via ${b.label.replace(/^Sign in with /, "")}`.padEnd(19)}${appSite.url}/?connection=${b.authorizeQuery!.connection}`)
+        : []),
       ``,
       `  Demo app           ${url}/demo`,
       `  Discovery          ${url}/.well-known/openid-configuration`,
@@ -273,6 +297,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
   return {
     url,
     engine,
+    sync,
+    appUrl: appSite?.url,
     config,
     adminKey,
     scim,
@@ -283,6 +309,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       if (closed) return;
       closed = true;
       for (const p of plugins) await p.close?.();
+      await sync?.close();
+      await appSite?.close();
       server.closeAllConnections?.();
       await new Promise<void>((ok) => server.close(() => ok()));
       store.close(); // last: whatever the requests above committed is in the snapshot
@@ -302,6 +330,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
     configPath: arg("config") ?? process.env.GATEWAY_CONFIG,
     dataDir: arg("data") ?? process.env.GATEWAY_DATA,
     allowDevSignIn: process.argv.includes("--allow-dev-signin"),
+    appDir: arg("app"),
+    appPort: arg("app") && arg("app-port") !== "off" ? Number(arg("app-port") ?? 5173) : undefined,
   });
   let stopping = false;
   const stop = async (signal: string) => {

@@ -4,7 +4,7 @@
 // For the component's modules (src/component) it also fails on any read of `process.env` or `ctx.auth` in our
 // own source anywhere in their import graph: a component sees neither on a deployment (convex-test shows both).
 import { build, transform, type Metafile } from "esbuild";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -141,7 +141,17 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const root = process.cwd();
   // The standalone app, the component, and the app-side gateway code every app bundles (src/gateway, src/server).
   const componentFiles = convexModules(join(root, "src", "component"));
-  const files = [...convexModules(join(root, "convex")), ...componentFiles, ...convexModules(join(root, "src", "gateway")), ...convexModules(join(root, "src", "server"))];
+  // And the example app's convex/, bundled against the package it installed from the tarball (npm run example:install;
+  // `npm test` runs it first).
+  const exampleInstalled = existsSync(join(root, "examples", "react-app", "node_modules", "convex-sso-gateway", "package.json"));
+  if (!exampleInstalled) console.warn("runtime split: examples/react-app skipped (run `npm run example:install` first)");
+  const files = [
+    ...convexModules(join(root, "convex")),
+    ...componentFiles,
+    ...convexModules(join(root, "src", "gateway")),
+    ...convexModules(join(root, "src", "server")),
+    ...(exampleInstalled ? convexModules(join(root, "examples", "react-app", "convex")) : []),
+  ];
   const violations = [...(await checkRuntimeSplit(files, root)), ...(await checkComponentIsolation(componentFiles, root))];
   // Convex refuses "use node" modules inside a component: those live app-side (src/gateway/saml, convex/samlNode.ts).
   for (const f of componentFiles) {

@@ -3,11 +3,12 @@
 // OIDC IdP and reads the role from the token; then two tabs force a refresh at the same moment and both stay
 // signed in, with one refresh request between them (Web Locks), under reuse detection with no grace window.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { LocalGateway } from "../../local/gateway";
 import { haveChromium } from "../e2e/browser";
 import { startAppOriginHarness, TEST_CLIENT_ID, type AppOriginHarness } from "./gatewaySeed";
 import { serveTestPage } from "./page/build";
+import { atTheSameMoment, countRefreshes, signInAtOidcIdp, signInAtSamlIdp } from "./steps";
 import type { StaticServer } from "./staticServer";
 
 let harness: AppOriginHarness;
@@ -21,15 +22,6 @@ const roleInToken = (page: Page) =>
     const payload = JSON.parse(atob(token!.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")));
     return { role: payload.role as string, method: payload.auth_method as string, iss: payload.iss as string };
   });
-
-/** Every refresh_token grant the browser context sends to the gateway. */
-function countRefreshes(context: BrowserContext) {
-  const seen: string[] = [];
-  context.on("request", (req) => {
-    if (req.url().endsWith("/oauth/token") && req.method() === "POST" && new URLSearchParams(req.postData() ?? "").get("grant_type") === "refresh_token") seen.push(req.url());
-  });
-  return seen;
-}
 
 describe.skipIf(!haveChromium)("browser client in Chromium", () => {
   beforeAll(async () => {
@@ -45,10 +37,7 @@ describe.skipIf(!haveChromium)("browser client in Chromium", () => {
     await page.goto(site.url);
     expect(await page.textContent("#status")).toBe("signedOut");
     await page.evaluate(() => void window.sso.signIn({ email: "dorothy@demo.example" }));
-    await page.waitForURL(/\/_idp\/saml\/sso\?SAMLRequest=/);
-    await page.fill("#email", "dorothy@demo.example");
-    await page.check('input[name="groups"][value="admins"]');
-    await page.click("#signin");
+    await signInAtSamlIdp(page, { email: "dorothy@demo.example", groups: ["admins"] });
     await page.waitForFunction(() => document.getElementById("status")?.textContent === "signedIn");
     expect(new URL(page.url()).search).toBe(""); // the code is gone from the address bar
     expect(await page.textContent("#role")).toBe("admin");
@@ -63,10 +52,7 @@ describe.skipIf(!haveChromium)("browser client in Chromium", () => {
     const page = await context.newPage();
     await page.goto(site.url);
     await page.evaluate((c) => void window.sso.signIn({ connection: c }), connection!);
-    await page.waitForURL(/\/_idp\/oidc\/interaction\//);
-    await page.fill('input[name="email"]', "grace@demo.example");
-    await page.check('input[name="groups"][value="Admins"]');
-    await page.click("#sign-in");
+    await signInAtOidcIdp(page, { email: "grace@demo.example", groups: ["Admins"] });
     await page.waitForFunction(() => document.getElementById("status")?.textContent === "signedIn");
     expect(await page.textContent("#email")).toBe("grace@demo.example");
     expect(await roleInToken(page)).toEqual({ role: "admin", method: "oidc", iss: gw.url });
@@ -79,9 +65,7 @@ describe.skipIf(!haveChromium)("browser client in Chromium", () => {
     const tab1 = await context.newPage();
     await tab1.goto(site.url);
     await tab1.evaluate(() => void window.sso.signIn({ email: "mary@demo.example" }));
-    await tab1.waitForURL(/\/_idp\/saml\/sso/);
-    await tab1.fill("#email", "mary@demo.example");
-    await tab1.click("#signin");
+    await signInAtSamlIdp(tab1, { email: "mary@demo.example" });
     await tab1.waitForFunction(() => document.getElementById("status")?.textContent === "signedIn");
     const tab2 = await context.newPage();
     await tab2.goto(site.url);
@@ -91,16 +75,7 @@ describe.skipIf(!haveChromium)("browser client in Chromium", () => {
     // Both tabs hand out the current token, then both are told (as Convex does) to force a refresh at once.
     const current = await Promise.all([tab1, tab2].map((t) => t.evaluate(() => window.sso.fetchAccessToken({ forceRefreshToken: false }))));
     expect(current[0]).toBe(current[1]);
-    await Promise.all([tab1, tab2].map((t) => t.evaluate(() => new Promise((ok) => requestAnimationFrame(ok)))));
-    const forced = await Promise.all(
-      [tab1, tab2].map((t) =>
-        t.evaluate(() => {
-          // Both fire on the same wall-clock millisecond boundary.
-          const at = Math.ceil(Date.now() / 200) * 200 + 200;
-          return new Promise<string | null>((ok) => setTimeout(() => ok(window.sso.fetchAccessToken({ forceRefreshToken: true })), at - Date.now()));
-        }),
-      ),
-    );
+    const forced = await atTheSameMoment([tab1, tab2], () => window.sso.fetchAccessToken({ forceRefreshToken: true }));
     expect(forced[0]).toBeTruthy();
     expect(forced[1]).toBe(forced[0]);
     expect(refreshes).toHaveLength(1);

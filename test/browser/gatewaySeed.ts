@@ -11,14 +11,21 @@ import { startStaticServer, type StaticServer } from "./staticServer";
 
 export const TEST_CLIENT_ID = "browser-client-test";
 
-export function browserClientGatewayOptions(prefix: string, redirectUris: string[]): LocalGatewayOptions {
+/**
+ * The seed, with `redirectUris` registered for `clientId`: the test app (TEST_CLIENT_ID, added) or an app of the
+ * demo config (e.g. example-react-app, whose URIs are extended). `appDir`: the gateway serves that app (--app).
+ */
+export function browserClientGatewayOptions(prefix: string, redirectUris: string[], opts: { clientId?: string; appDir?: string } = {}): LocalGatewayOptions {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const config = JSON.parse(readFileSync(new URL("../../local/demo.config.json", import.meta.url), "utf8"));
   config.options = { ...config.options, refreshToken: { reuseGraceMs: 0 } };
-  config.apps = [...config.apps, { clientId: TEST_CLIENT_ID, name: "Browser client test", redirectUris, audience: "convex" }];
+  const clientId = opts.clientId ?? TEST_CLIENT_ID;
+  const existing = (config.apps as Array<{ clientId: string; redirectUris: string[] }>).find((a) => a.clientId === clientId);
+  if (existing) existing.redirectUris = [...existing.redirectUris, ...redirectUris];
+  else config.apps = [...config.apps, { clientId, name: "Browser client test", redirectUris, audience: "convex" }];
   const configPath = join(dir, "config.json");
   writeFileSync(configPath, JSON.stringify(config));
-  return { port: 0, dataDir: join(dir, "data"), configPath, quiet: true };
+  return { port: 0, dataDir: join(dir, "data"), configPath, quiet: true, appDir: opts.appDir };
 }
 
 export interface AppOriginHarness {
@@ -30,11 +37,11 @@ export interface AppOriginHarness {
   close(): Promise<void>;
 }
 
-/** Static app origin + local gateway that knows it + Chromium, for the browser tests of the client. */
-export async function startAppOriginHarness(prefix: string): Promise<AppOriginHarness> {
+/** Static app origin + local gateway that knows it + Chromium, for the browser tests of the client and the example. */
+export async function startAppOriginHarness(prefix: string, opts: { clientId?: string; appDir?: string } = {}): Promise<AppOriginHarness> {
   const site = await startStaticServer();
   const redirectUri = `${site.url}/callback`;
-  const gw = await startLocalGateway(browserClientGatewayOptions(prefix, [redirectUri]));
+  const gw = await startLocalGateway(browserClientGatewayOptions(prefix, [redirectUri], opts));
   const browser = await launchChromium();
   return {
     site,

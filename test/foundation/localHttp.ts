@@ -2,11 +2,12 @@
 import { expect } from "vitest";
 import { pkceS256, randomToken } from "../../src/session/encoding";
 
-/** What a browser does: demo app → dev sign-in form → redirect with a code → token exchange. */
-export async function devSignInOverHttp(base: string, email = "grace@demo.example", role = "admin") {
+/** What a browser does: demo app (or `app`) → dev sign-in form → redirect with a code → token exchange. */
+export async function devSignInOverHttp(base: string, email = "grace@demo.example", role = "admin", app?: { clientId: string; redirectUri: string }) {
   const verifier = randomToken(32);
-  const redirectUri = `${base}/demo/callback`;
-  const page = await fetch(`${base}/_dev/signin?client_id=demo-app&redirect_uri=${encodeURIComponent(redirectUri)}&state=s1&code_challenge=${await pkceS256(verifier)}`);
+  const clientId = app?.clientId ?? "demo-app";
+  const redirectUri = app?.redirectUri ?? `${base}/demo/callback`;
+  const page = await fetch(`${base}/_dev/signin?client_id=${encodeURIComponent(clientId)}&redirect_uri=${encodeURIComponent(redirectUri)}&state=s1&code_challenge=${await pkceS256(verifier)}`);
   expect(page.status).toBe(200);
   const html = await page.text();
   const challenge = /name="code_challenge" value="([^"]+)"/.exec(html)![1]!;
@@ -14,7 +15,7 @@ export async function devSignInOverHttp(base: string, email = "grace@demo.exampl
     method: "POST",
     redirect: "manual",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ client_id: "demo-app", redirect_uri: redirectUri, state: "s1", code_challenge: challenge, email, name: "Grace Hopper", group: "demo", role }),
+    body: new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri, state: "s1", code_challenge: challenge, email, name: "Grace Hopper", group: "demo", role }),
   });
   expect(post.status).toBe(302);
   const location = new URL(post.headers.get("location")!);
@@ -23,7 +24,7 @@ export async function devSignInOverHttp(base: string, email = "grace@demo.exampl
   const token = await fetch(`${base}/oauth/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "authorization_code", client_id: "demo-app", code: location.searchParams.get("code")!, redirect_uri: redirectUri, code_verifier: verifier }),
+    body: new URLSearchParams({ grant_type: "authorization_code", client_id: clientId, code: location.searchParams.get("code")!, redirect_uri: redirectUri, code_verifier: verifier }),
   });
   expect(token.status).toBe(200);
   return token.json() as Promise<{ access_token: string; refresh_token: string; expires_in: number }>;

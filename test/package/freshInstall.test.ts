@@ -1,4 +1,5 @@
-// The package as a fresh app gets it: `npm pack` (which builds dist/ with tsc), the tarball unpacked into a new
+// The package as a fresh app gets it: `npm pack` (which builds dist/ with tsc; scripts/pack.ts, shared with the
+// example app and cached per hash of the sources, so a test run packs once), the tarball unpacked into a new
 // app's node_modules (what `npm install ./convex-sso-gateway-x.y.z.tgz` does with it), and that app — embedded
 // mode as the README sets it up — typechecked against the package's `exports` map only. The app lives under
 // node_modules/.cache so that the package's own dependencies resolve from this repository's node_modules
@@ -7,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { installPacked, packedTarball } from "../../scripts/pack";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const WORK = join(ROOT, "node_modules", ".cache", "fresh-install");
@@ -101,9 +103,8 @@ describe("fresh install of the packed package", () => {
     rmSync(WORK, { recursive: true, force: true });
     mkdirSync(WORK, { recursive: true });
     const started = Date.now();
-    const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", WORK], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
-    const tarball = join(WORK, packed[0].filename as string);
-    const files = (packed[0].files as Array<{ path: string }>).map((f) => f.path);
+    const tarball = packedTarball();
+    const files = tarball.files;
     expect(files).toContain("dist/gateway/index.js");
     expect(files).toContain("dist/component/convex.config.js");
     expect(files).toContain("dist/component/_generated/component.d.ts");
@@ -112,9 +113,7 @@ describe("fresh install of the packed package", () => {
     expect(files.some((f) => f.startsWith("test/"))).toBe(false);
 
     const app = join(WORK, "app");
-    const pkgDir = join(app, "node_modules", "convex-sso-gateway");
-    mkdirSync(pkgDir, { recursive: true });
-    execFileSync("tar", ["-xzf", tarball, "-C", pkgDir, "--strip-components=1"]);
+    const pkgDir = installPacked(app, tarball);
     for (const [path, text] of Object.entries(APP_FILES)) {
       mkdirSync(join(app, path, ".."), { recursive: true });
       writeFileSync(join(app, path), text);
@@ -140,6 +139,6 @@ describe("fresh install of the packed package", () => {
       bad = String((err as { stdout?: string }).stdout ?? "");
     }
     expect(bad).toMatch(/bad\.ts\(2,\d+\): error TS\d+/);
-    console.log(`[fresh install] pack + unpack + 2 typechecks: ${Date.now() - started} ms`);
+    console.log(`[fresh install] pack (cached per source hash) + unpack + 2 typechecks: ${Date.now() - started} ms`);
   });
 });

@@ -1,8 +1,10 @@
-import { useState, type FormEvent } from "react";
-import { useConvexAuth } from "convex/react";
+import { Component, useState, type FormEvent, type ReactNode } from "react";
+import { useConvexAuth, useMutation, useQuery } from "convex/react";
 import { useSso } from "convex-sso-gateway/react";
+import { api } from "../convex/_generated/api";
+import { refusalText } from "./refusal";
 
-export function App({ issuer, convexUrl }: { issuer: string; convexUrl: string | undefined }) {
+export function App() {
   const { isLoading, isAuthenticated } = useSso();
   return (
     <div className="shell">
@@ -18,7 +20,7 @@ export function App({ issuer, convexUrl }: { issuer: string; convexUrl: string |
             <p id="loading">Completing sign-in…</p>
           </section>
         ) : isAuthenticated ? (
-          <Account issuer={issuer} convexUrl={convexUrl} />
+          <Account />
         ) : (
           <SignIn />
         )}
@@ -41,42 +43,60 @@ function sentence(text: string): string {
   return plain.charAt(0).toUpperCase() + plain.slice(1) + (/[.!?]$/.test(plain) ? "" : ".");
 }
 
+/** A sign-in link for one connection (`/?connection=…`), as an organisation's admin shares it. */
+function connectionFromLink(): string | null {
+  return new URLSearchParams(location.search).get("connection");
+}
+
 function SignIn() {
   const { signIn, error } = useSso();
+  const connection = connectionFromLink();
   // Coming back from a failed sign-in, the address typed before is still there.
   const [email, setEmail] = useState(() => sessionStorage.getItem(LAST_EMAIL) ?? "");
   const [busy, setBusy] = useState(false);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
-    sessionStorage.setItem(LAST_EMAIL, email.trim());
-    signIn({ email: email.trim(), returnTo: "/" }).catch(() => setBusy(false));
+    if (!connection) sessionStorage.setItem(LAST_EMAIL, email.trim());
+    signIn(connection ? { connection, returnTo: "/" } : { email: email.trim(), returnTo: "/" }).catch(() => setBusy(false));
   };
   const message = error ? (FRIENDLY[error.code] ?? sentence(error.message)) : null;
   return (
     <section className="card narrow">
       <h1>Sign in</h1>
-      <p className="muted">Use your work email. We'll send you to your organisation's sign-in page.</p>
+      <p className="muted">
+        {connection ? "This link signs you in through your organisation's identity provider." : "Use your work email. We'll send you to your organisation's sign-in page."}
+      </p>
       {message && (
         <p className="error" role="alert" id="error">
           {message}
         </p>
       )}
       <form onSubmit={submit}>
-        <label htmlFor="email">Work email</label>
-        <input id="email" type="email" autoComplete="email" required placeholder="you@company.com" value={email} onChange={(e) => setEmail(e.target.value)} />
+        {!connection && (
+          <>
+            <label htmlFor="email">Work email</label>
+            <input id="email" type="email" autoComplete="email" required placeholder="you@company.com" value={email} onChange={(e) => setEmail(e.target.value)} />
+          </>
+        )}
         <button id="sso" className="primary" type="submit" disabled={busy}>
-          {busy ? "Redirecting…" : "Sign in with SSO"}
+          {busy ? "Redirecting…" : connection ? "Continue with SSO" : "Sign in with SSO"}
         </button>
       </form>
       <p className="muted small">
-        On the local gateway (<code>npm start</code>) try <code>ada@demo.example</code>.
+        {connection ? (
+          <a href="/">Sign in with your email instead</a>
+        ) : (
+          <>
+            On the local engine (<code>npm run example</code>) try <code>ada@demo.example</code>.
+          </>
+        )}
       </p>
     </section>
   );
 }
 
-function Account({ issuer, convexUrl }: { issuer: string; convexUrl: string | undefined }) {
+function Account() {
   const { claims, state, refresh, signOut } = useSso();
   const [note, setNote] = useState<string | null>(null);
   if (!claims || state.status !== "signedIn") return null;
@@ -127,33 +147,91 @@ function Account({ issuer, convexUrl }: { issuer: string; convexUrl: string | un
           </p>
         )}
       </section>
-      {convexUrl ? <ConvexStatus /> : <section className="card muted small">No Convex deployment configured (VITE_CONVEX_URL): this page shows the gateway sign-in alone. Issuer: {issuer}</section>}
-      <section className="card">
-        <h2>Projects</h2>
-        {/*
-          EMBEDDED MODE — guarded query goes here. It needs the convex-sso-gateway Convex component
-          (app.use(ssoGateway) in convex/convex.config.ts), which provides requireGrant:
-            // convex/projects.ts
-            export const list = query({ args: {}, handler: async (ctx) => {
-              const { groupId } = await requireGrant(ctx, "projects:read");
-              return ctx.db.query("projects").withIndex("by_group", (q) => q.eq("groupId", groupId)).take(50);
-            } });
-            // here:
-            const projects = useQuery(api.projects.list);
-        */}
-        <p className="muted small" id="guarded">
-          A list guarded by <code>requireGrant(ctx, "projects:read")</code> appears here in embedded mode (the app mounts the gateway component).
-        </p>
-      </section>
+      <ProjectsCard role={claims.role} />
     </>
   );
 }
 
-function ConvexStatus() {
+/** The app's own data, through its Convex functions guarded by requireGrant (convex/projects.ts). */
+function ProjectsCard({ role }: { role: string }) {
   const { isLoading, isAuthenticated } = useConvexAuth();
   return (
-    <section className="card small" id="convex">
-      Convex: {isLoading ? "connecting and sending the session token…" : isAuthenticated ? "the backend accepted the session token." : "not authenticated."}
+    <section className="card" id="projects-card" aria-labelledby="projects-title">
+      <h2 id="projects-title">Projects</h2>
+      <p className="muted small">
+        Your organisation's projects, from this app's Convex functions: reading needs the <code>projects:read</code> permission, adding one <code>projects:write</code>.
+      </p>
+      {isLoading ? (
+        <p className="muted small" id="convex-status">Connecting to the backend…</p>
+      ) : !isAuthenticated ? (
+        <p className="error" role="alert" id="convex-status">The backend did not accept your session. Please sign in again.</p>
+      ) : (
+        <Refusals role={role}>
+          <Projects role={role} />
+        </Refusals>
+      )}
     </section>
   );
+}
+
+function Projects({ role }: { role: string }) {
+  const projects = useQuery(api.projects.list); // throws the guard's ConvexError → <Refusals>
+  const create = useMutation(api.projects.create);
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setRefusal(null);
+    create({ name }).then(
+      () => setName(""),
+      (error: unknown) => setRefusal(refusalText(error, role)),
+    ).finally(() => setBusy(false));
+  };
+  if (projects === undefined) return <p className="muted small">Loading projects…</p>;
+  return (
+    <>
+      {projects.length === 0 ? (
+        <p className="muted" id="no-projects">No projects in your organisation yet.</p>
+      ) : (
+        <ul className="projects" id="project-list">
+          {projects.map((p) => (
+            <li key={p.id}>
+              <span className="project-name">{p.name}</span>
+              <span className="muted small">added by {p.createdBy}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form className="inline-form" onSubmit={submit}>
+        <label htmlFor="project-name" className="sr-only">New project name</label>
+        <input id="project-name" placeholder="New project name" required maxLength={80} value={name} onChange={(e) => setName(e.target.value)} />
+        <button id="add-project" type="submit" disabled={busy}>
+          Add project
+        </button>
+      </form>
+      {refusal && (
+        <p className="error small" role="alert" id="project-error">
+          {refusal}
+        </p>
+      )}
+    </>
+  );
+}
+
+/** Shows a guarded query's refusal (useQuery throws it) in plain words instead of the list. */
+class Refusals extends Component<{ role: string; children: ReactNode }, { error: unknown }> {
+  state = { error: null as unknown };
+  static getDerivedStateFromError(error: unknown) {
+    return { error };
+  }
+  render() {
+    if (this.state.error === null) return this.props.children;
+    return (
+      <p className="error" role="alert" id="projects-refused">
+        {refusalText(this.state.error, this.props.role)}
+      </p>
+    );
+  }
 }
