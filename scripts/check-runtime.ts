@@ -88,8 +88,61 @@ async function bundleOnce(file: string, root: string): Promise<Bundled> {
   }
 }
 
+/**
+ * Bundles many modules in one esbuild run (it parses each shared file once: ~10× faster than one run per module)
+ * and keeps each module's result, as `bundle` would give it. An import that does not resolve fails the whole
+ * run: then nothing is kept, and `bundle` builds the modules one by one to say which module it is.
+ */
+async function bundleAll(files: string[], root: string): Promise<void> {
+  const todo = [...new Set(files)].filter((file) => !bundles.has(`${root}\0${file}`));
+  if (todo.length < 2) return;
+  const importers = new Map<string, Set<string>>(); // a Node built-in → the files that import it
+  try {
+    const result = await build({
+      entryPoints: todo,
+      bundle: true,
+      write: false,
+      metafile: true,
+      outdir: join(root, ".runtime-check"),
+      absWorkingDir: root,
+      platform: "browser",
+      format: "esm",
+      conditions: ["convex", "module"],
+      logLevel: "silent",
+      plugins: [
+        {
+          name: "node-builtins",
+          setup(b) {
+            b.onResolve({ filter: /.*/ }, (args) => {
+              if (!NODE_BUILTINS.has(args.path)) return undefined;
+              const seen = importers.get(args.path) ?? new Set<string>();
+              seen.add(resolve(root, args.importer));
+              importers.set(args.path, seen);
+              return { path: args.path, external: true };
+            });
+          },
+        },
+      ],
+    });
+    for (const output of Object.values((result.metafile as Metafile).outputs)) {
+      if (!output.entryPoint) continue;
+      const inputs = Object.keys(output.inputs).map((p) => resolve(root, p));
+      const builtins = output.imports
+        .filter((i) => i.external && NODE_BUILTINS.has(i.path))
+        .map((i) => {
+          const by = [...(importers.get(i.path) ?? [])].filter((f) => inputs.includes(f)).map((f) => relative(root, f));
+          return `${i.path} (imported by ${by.join(", ") || "?"})`;
+        });
+      bundles.set(`${root}\0${resolve(root, output.entryPoint)}`, Promise.resolve({ builtins, errors: [], inputs }));
+    }
+  } catch {
+    // Left to `bundle`, one module at a time, which attributes the error.
+  }
+}
+
 export async function checkRuntimeSplit(files: string[], root = process.cwd()): Promise<RuntimeViolation[]> {
   const violations: RuntimeViolation[] = [];
+  await bundleAll(files.filter((file) => !isUseNode(readFileSync(file, "utf8"))), root);
   for (const file of files) {
     if (isUseNode(readFileSync(file, "utf8"))) continue;
     const { builtins, errors } = await bundle(file, root);
@@ -124,6 +177,7 @@ async function forbiddenReads(path: string): Promise<string[]> {
  */
 export async function checkComponentIsolation(files: string[], root = process.cwd()): Promise<RuntimeViolation[]> {
   const violations: RuntimeViolation[] = [];
+  await bundleAll(files, root);
   for (const file of files) {
     const { inputs } = await bundle(file, root);
     for (const input of inputs.length ? inputs : [file]) {
