@@ -7,9 +7,7 @@ export default defineConfig({
     environment: "node",
     setupFiles: ["test/setup.ts"],
     globalSetup: ["test/globalSetup.ts"],
-    // convex-sso-gateway: the package examples/react-app installed from the tarball. Its dist/ imports without file
-    // extensions (bundler resolution, as Convex's and Vite's bundlers read it), so vite resolves it, not Node.
-    server: { deps: { inline: ["convex-test", "convex-sso-gateway"] } },
+    server: { deps: { inline: ["convex-test"] } },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

@@ -2,7 +2,7 @@
 // and evaluate with our own code. Why not the library's evaluator: it matches value-path sub-filters across
 // different elements of a multi-valued attribute and compares case-sensitively regardless of caseExact.
 import type { Filter as LibFilter } from "scim2-parse-filter";
-import { parseFilter as libParseFilter, Tokens, tokenizer, type Token } from "scim2-parse-filter/lib/src/parser";
+import { parseFilter as libParseFilter, Tokens, tokenizer, type Token } from "scim2-parse-filter/lib/src/parser.js";
 import { ScimError, badFilter } from "./errors";
 import { findSubAttr, resolvePath, type AttrDef, type ResourceTypeDef } from "./schemas";
 

@@ -130,6 +130,12 @@ describe("fresh install of the packed package", () => {
     }
     expect(output).toBe("");
 
+    // Node's own ESM loader (no bundler) loads every entry point of the installed package: what a script, or a
+    // test runner that does not inline dependencies, does with it.
+    const entries = ["convex-sso-gateway", "convex-sso-gateway/convex.config", "convex-sso-gateway/server", "convex-sso-gateway/client", "convex-sso-gateway/react", "convex-sso-gateway/test", "convex-sso-gateway/node"];
+    const loaded = execFileSync(process.execPath, ["--input-type=module", "-e", `for (const e of ${JSON.stringify(entries)}) { const m = await import(e); console.log(e, Object.keys(m).length > 0); }`], { cwd: app, encoding: "utf8" });
+    expect(loaded.trim().split("\n")).toEqual(entries.map((e) => `${e} true`));
+
     // A misuse must fail the same check (the check can fail): a wrong option type is a type error.
     writeFileSync(join(app, "convex", "bad.ts"), `import { SsoGateway } from "convex-sso-gateway";\nexport const g = new SsoGateway({} as never, { jwt: { durationMs: "1h" } });\n`);
     let bad = "";

@@ -22,7 +22,7 @@
 // node-saml's signature and decryption primitives (the ones its validatePostResponseAsync uses), called
 // on our single parse of the document. lib/xml has no package "exports" restriction; the version is
 // pinned by package.json and test/saml/validate.test.ts checks that the functions are there.
-import { decryptXml, getVerifiedXml } from "@node-saml/node-saml/lib/xml";
+import { decryptXml, getVerifiedXml } from "@node-saml/node-saml/lib/xml.js";
 import { DOMParser } from "@xmldom/xmldom";
 import { X509Certificate, constants as cryptoConstants, createPrivateKey, privateDecrypt, type KeyObject } from "node:crypto";
 import { SamlError, type SamlErrorCode } from "../errors";
