@@ -8,3 +8,8 @@ export function badge(status: string, label = status): string {
 export function when(ms: number): string {
   return new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
+
+/** "1 user", "3 users": a count with its noun in the right number (English; `plural` for irregular nouns). */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}

@@ -2,7 +2,7 @@
 // SCIM directories, domains and the setup links issued, with "create setup link" and "revoke". Pure: data in,
 // HTML out; same stylesheet, script and CSP as the setup portal.
 import { escapeHtml as e } from "../shared/html";
-import { badge, when } from "./format";
+import { badge, count, when } from "./format";
 import { copyField, csrfField, layout, messagePage } from "./pages";
 
 const BANNER = "Gateway operator";
@@ -90,7 +90,7 @@ ${create}</section>`;
 export function operatorPage(d: OperatorPageData): string {
   const active = d.groups.reduce((n, g) => n + g.connections.filter((c) => c.status === "active").length, 0);
   const notice = d.notice ? `<div class="notice ok" role="status">${e(d.notice)}</div>` : "";
-  const summary = `<p>${d.groups.length} group(s), ${active} active connection(s). Create a setup link for a customer's IT admin, or withdraw one.</p>`;
+  const summary = `<p>${count(d.groups.length, "group")}, ${count(active, "active connection")}. Create a setup link for a customer's IT admin, or withdraw one.</p>`;
   const toc = d.groups.length > 1 ? `<nav aria-label="Groups"><ul class="plain inline-list">${d.groups.map((g, i) => `<li><a href="#g${i}">${e(g.name)}</a></li>`).join("")}</ul></nav>` : "";
   const groups = d.groups.length ? d.groups.map((g, i) => groupCard(g, i, d)).join("") : `<div class="card"><p class="muted">No group yet: create one with <code>npm run admin -- admin/groups:create</code>.</p></div>`;
   return layout(

@@ -3,7 +3,7 @@
 import { escapeHtml as e } from "../shared/html";
 import { expectedNames, IDP_GUIDES, type IdpGuide, type StepValue } from "./idps";
 import { failureText } from "./failures";
-import { badge, when } from "./format";
+import { badge, count, when } from "./format";
 import { scimRequestsHtml, type ScimRequestView } from "./scimLogPage";
 import { expiryState } from "./expiry";
 
@@ -67,7 +67,7 @@ export interface HomeData {
 
 export function homePage(chrome: Chrome, d: HomeData): string {
   const cards: string[] = [];
-  if (chrome.intents.includes("sso")) cards.push(card("/portal/sso", "Single sign-on", `${d.activeConnections} active of ${d.connections} connection(s)`));
+  if (chrome.intents.includes("sso")) cards.push(card("/portal/sso", "Single sign-on", `${d.activeConnections} active of ${count(d.connections, "connection")}`));
   if (chrome.intents.includes("scim")) cards.push(card("/portal/scim", "Provisioning (SCIM)", `${d.directories} directory(ies)`));
   if (chrome.intents.includes("domains")) cards.push(card("/portal/domains", "Domains", `${d.verifiedDomains} verified of ${d.domains}`));
   if (chrome.intents.includes("traces")) cards.push(card("/portal/failures", "Sign-in failures", "Recent failed sign-ins in plain words"));
@@ -304,7 +304,7 @@ export function scimPage(chrome: Chrome, dirs: DirectoryView[], minted?: { direc
             )
             .join("")}</tbody></table></div>`
         : `<p class="muted">No token yet.</p>`;
-      return `<div class="card"><h2>${e(d.name)}</h2>${copyField(`base-${d.id}`, "SCIM base URL (Tenant URL)", d.baseUrl)}<p class="muted">${d.users} user(s), ${d.groups} group(s) provisioned.</p>${shown}${tokens}<form method="post" action="/portal/scim/${e(d.id)}/token" class="actions">${csrfField(chrome.csrf)}<button type="submit">${d.tokens.some((t) => !t.revokedAt) ? "Rotate: mint a new token" : "Mint a token"}</button></form>${d.requests ? scimRequestsHtml(d.id, d.requests) : ""}</div>`;
+      return `<div class="card"><h2>${e(d.name)}</h2>${copyField(`base-${d.id}`, "SCIM base URL (Tenant URL)", d.baseUrl)}<p class="muted">${count(d.users, "user")}, ${count(d.groups, "group")} provisioned.</p>${shown}${tokens}<form method="post" action="/portal/scim/${e(d.id)}/token" class="actions">${csrfField(chrome.csrf)}<button type="submit">${d.tokens.some((t) => !t.revokedAt) ? "Rotate: mint a new token" : "Mint a token"}</button></form>${d.requests ? scimRequestsHtml(d.id, d.requests) : ""}</div>`;
     })
     .join("");
   const create = `<form method="post" action="/portal/scim/new" class="card">${csrfField(chrome.csrf)}<label for="dirname">Directory name</label><input type="text" id="dirname" name="name" value="${e(chrome.groupName)} directory" maxlength="100"><div class="actions"><button type="submit">Create a SCIM directory</button></div></form>`;

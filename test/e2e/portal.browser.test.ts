@@ -305,7 +305,7 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     expect(rows[2]).toMatch(/^201 POST \/Users/);
     expect(rows[3]).toMatch(/^200 GET \/Users\?…/);
     expect(rows.join(" ")).not.toContain("ida@demo.example");
-    await look(page, "18-scim-requests");
+    await look(page, "23-scim-requests");
   }, 60_000);
 
   test("Domains: add, publish the TXT record (DoH stub), verify", async () => {
@@ -333,7 +333,7 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     const ops = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const op = await ops.newPage();
     await op.goto(gw.operatorLink);
-    await look(op, "20-operator-link");
+    await look(op, "24-operator-link");
     await op.getByRole("button", { name: "Open the operator page" }).click();
     await op.waitForURL(/\/portal\/operator\/$/);
     const cookie = (await ops.cookies()).find((c) => c.name === "gw_operator")!;
@@ -343,14 +343,14 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     expect(main).toContain("grace-labs.example"); // the domain verified above
     expect(main).toMatch(/POST \/Users|GET \/Users/); // the directory's last request
     expect(await op.locator("text=tested").count()).toBeGreaterThan(0);
-    await look(op, "21-operator");
+    await look(op, "25-operator");
 
     await op.getByLabel("Sign-in failures").first().uncheck();
     await op.getByLabel("Expires after").first().selectOption("1");
     await op.getByRole("button", { name: "Create setup link" }).first().click();
     const url = await op.inputValue("#new-link");
     expect(url).toMatch(/\/portal\/link\?t=psl_/);
-    await look(op, "22-operator-link-created");
+    await look(op, "26-operator-link-created");
     // The new link works for the IT admin (a third browser context).
     const admin = await browser.newContext();
     const it = await admin.newPage();
@@ -364,7 +364,7 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     await op.waitForURL(/revoked=1/);
     expect(await op.textContent("[role=status]")).toContain("withdrawn");
     expect(await op.getByRole("button", { name: /^Revoke the setup link/ }).count()).toBe(before - 1);
-    await look(op, "23-operator-revoked");
+    await look(op, "27-operator-revoked");
 
     // The same operator link again: a clear page, no session.
     const other = await browser.newContext();
