@@ -8,6 +8,7 @@ import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from
 import type { Id } from "./_generated/dataModel";
 import { gatewayOptions } from "./lib/env";
 import { logScimAuthFailure } from "./scim/requestLog";
+import { findLiveToken } from "./scim/store";
 
 const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -98,10 +99,20 @@ export const takeForClient = internalMutation({
   },
 });
 
+/**
+ * Before a SCIM request: an address with too many failed authentications is refused — unless the request carries
+ * a live token of the directory. IdPs provision from shared egress addresses (every Okta tenant, every Entra
+ * tenant), so one customer's wrong token must not lock another customer's provisioning out; a guesser without a
+ * token still gets 429 at the cost of this one read.
+ */
 export const checkScimAuth = internalQuery({
-  args: { address: v.string() },
+  args: { address: v.string(), directory: v.string(), tokenHash: v.optional(v.string()) },
   returns: limitedValidator,
-  handler: (ctx, { address }) => rateLimited(ctx, "scimAuthFailure", address),
+  handler: async (ctx, { address, directory, tokenHash }) => {
+    const limit = await rateLimited(ctx, "scimAuthFailure", address);
+    if (limit.ok || !tokenHash) return limit;
+    return (await findLiveToken(ctx, directory, tokenHash, Date.now())) ? { ok: true as const } : limit;
+  },
 });
 
 /**

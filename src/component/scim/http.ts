@@ -108,15 +108,16 @@ export const scimHttp = httpAction(async (ctx, req) => {
     if (!SCIM_METHODS.includes(method as (typeof SCIM_METHODS)[number])) {
       throw new ScimError(405, undefined, `${method.slice(0, 20)} is not a SCIM method (RFC 7644 §3.2)`);
     }
-    // authenticate (an address with too many failed authentications gets 429 until its bucket refills)
+    // authenticate (an address with too many failed authentications gets 429 until its bucket refills, unless
+    // its request carries a live token of the directory: limits.checkScimAuth)
     const address = clientAddressKey(req.headers);
     Object.assign(attempt, { address, directory, method, segments: path, hasQuery: url.search.length > 1 });
-    const limit = await ctx.runQuery(internal.limits.checkScimAuth, { address });
-    if (!limit.ok) throw new ScimError(429, undefined, `too many failed authentications; retry after ${limit.retryAfterSec} s`);
     const token = bearer(req);
-    if (!token) throw new ScimError(401, undefined, "missing, invalid, expired or revoked bearer token for this directory");
-    const tokenHash = await sha256b64url(token);
+    const tokenHash = token ? await sha256b64url(token) : undefined;
     attempt.tokenHash = tokenHash;
+    const limit = await ctx.runQuery(internal.limits.checkScimAuth, { address, directory, ...(tokenHash ? { tokenHash } : {}) });
+    if (!limit.ok) throw new ScimError(429, undefined, `too many failed authentications; retry after ${limit.retryAfterSec} s`);
+    if (!tokenHash) throw new ScimError(401, undefined, "missing, invalid, expired or revoked bearer token for this directory");
     // parse
     let body: string | undefined;
     if (method === "POST" || method === "PUT" || method === "PATCH") {

@@ -1,7 +1,7 @@
 // SCIM persistence: one helper per storage step, used by the operations in ./api.ts inside ONE mutation.
 // Lookups go through indexes; totals come from counters on the directory; deep pages use seq buckets.
 import type { Doc, Id } from "../_generated/dataModel";
-import type { MutationCtx } from "../lib/functions";
+import type { MutationCtx, QueryCtx } from "../lib/functions";
 import { ScimError } from "../../scim/errors";
 import type { IndexLookup } from "../../scim/filter";
 import type { ResourceData } from "../../scim/resource";
@@ -20,13 +20,20 @@ export { sha256b64url } from "../lib/crypto";
 
 /** Bearer token → directory. Every failure is the same 401 (RFC 7644 §3.12, RFC 6750 §3.1). */
 /** The directory a valid token opens, and that token's id (the request log names it). */
-export async function authenticate(ctx: MutationCtx, slug: string, tokenHash: string, now: number): Promise<{ dir: Dir; tokenId: Id<"scimTokens"> }> {
-  const fail = () => new ScimError(401, undefined, "missing, invalid, expired or revoked bearer token for this directory");
+/** The directory and the live (not revoked, not expired) token of it that `tokenHash` names, or null. Reads only. */
+export async function findLiveToken(ctx: QueryCtx, slug: string, tokenHash: string, now: number) {
   const dir = await ctx.db.query("scimDirectories").withIndex("by_slug", (q) => q.eq("slug", slug)).unique();
-  if (!dir) throw fail();
+  if (!dir) return null;
   const tok = await ctx.db.query("scimTokens").withIndex("by_hash", (q) => q.eq("hash", tokenHash)).unique();
-  if (!tok || tok.directoryId !== dir._id || tok.revokedAt !== undefined) throw fail();
-  if (tok.expiresAt !== undefined && tok.expiresAt <= now) throw fail();
+  if (!tok || tok.directoryId !== dir._id || tok.revokedAt !== undefined) return null;
+  if (tok.expiresAt !== undefined && tok.expiresAt <= now) return null;
+  return { dir, tok };
+}
+
+export async function authenticate(ctx: MutationCtx, slug: string, tokenHash: string, now: number): Promise<{ dir: Dir; tokenId: Id<"scimTokens"> }> {
+  const found = await findLiveToken(ctx, slug, tokenHash, now);
+  if (!found) throw new ScimError(401, undefined, "missing, invalid, expired or revoked bearer token for this directory");
+  const { dir, tok } = found;
   // Throttled: a GET should not write on every call (and contend on the token row).
   if (tok.lastUsedAt === undefined || now - tok.lastUsedAt > 60_000) await ctx.db.patch(tok._id, { lastUsedAt: now });
   return { dir, tokenId: tok._id };
