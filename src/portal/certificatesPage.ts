@@ -12,6 +12,8 @@ export interface IdpCertRow {
   subjectCn: string | null;
   notAfter: number;
   sha256: string;
+  /** Set on the certificate that verified the latest sign-in: since when it does. */
+  signingSince?: number;
 }
 
 export interface SpKeyRow {
@@ -68,13 +70,18 @@ function idpSection(chrome: Chrome, d: CertificatesPageData, base: string): stri
   const rows = d.idpCertificates
     .map((c) => {
       const role = c.role === "current" ? "In use now" : "Next (also accepted)";
+      const signing = c.signingSince !== undefined ? `<br><span class="badge ok">Signing sign-ins now</span> <span class="muted">(since ${e(when(c.signingSince))})</span>` : "";
       const actions =
         c.role === "next"
           ? `<div class="actions">${action(chrome, `${base}/idp/promote`, "Make current, remove the old one", { fields: { sha256: c.sha256 }, aria: `Make current, remove the old one (certificate ${c.sha256.slice(0, 8)})` })}${action(chrome, `${base}/idp/remove`, "Remove", { danger: true, fields: { sha256: c.sha256 }, aria: `Remove (next certificate ${c.sha256.slice(0, 8)})` })}</div>`
           : "";
-      return `<tr><td><strong>${role}</strong><br>${e(c.subjectCn ?? "—")}</td><td>${expiryCell(c.notAfter, d)}</td><td>${fingerprint(c.sha256)}${actions}</td></tr>`;
+      return `<tr><td><strong>${role}</strong><br>${e(c.subjectCn ?? "—")}${signing}</td><td>${expiryCell(c.notAfter, d)}</td><td>${fingerprint(c.sha256)}${actions}</td></tr>`;
     })
     .join("");
+  // The IdP already signs with the next certificate: time to make it current (the signal the admin waits for).
+  const switched = d.idpCertificates.some((c) => c.role === "next" && c.signingSince !== undefined)
+    ? `<div class="notice" role="status"><strong>${e(cap(d.idpLabel))} now signs with the new certificate: make it current.</strong> Press “Make current, remove the old one” next to it.</div>`
+    : "";
   const explain = hasNext
     ? `<p>${e(cap(d.idpLabel))} may sign with either certificate now: sign-ins keep working while it switches. <strong>Once ${e(d.idpLabel)} signs with the new certificate</strong>, press “Make current, remove the old one”.</p>`
     : `<p>Before ${e(d.idpLabel)}'s certificate expires, it creates a new one. Upload that new certificate here <strong>before</strong> ${e(d.idpLabel)} starts using it: both are then accepted, so nobody is locked out during the switch.</p>`;
@@ -86,7 +93,7 @@ function idpSection(chrome: Chrome, d: CertificatesPageData, base: string): stri
   const upload = d.idpCertificates.length >= 4
     ? `<p class="muted">Four certificates are trusted already: remove one before uploading another.</p>`
     : `<form method="post" action="${e(base)}/idp" enctype="multipart/form-data">${csrfField(chrome.csrf)}<fieldset><legend>Upload the next certificate</legend><label for="certificate">Certificate (PEM)</label><textarea id="certificate" name="certificate" rows="6" spellcheck="false" placeholder="-----BEGIN CERTIFICATE-----"${invalid("certificate")}>${e(d.form.certificate ?? "")}</textarea><p class="hint" id="certificate-hint">Paste the IdP's new signing certificate, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----. Never a private key.</p>${err("certificate")}<label for="certificateFile">Or choose the certificate file (.pem, .cer, .crt)</label><input type="file" id="certificateFile" name="certificateFile" accept=".pem,.cer,.crt,application/x-x509-ca-cert,application/x-pem-file"${invalid("certificateFile")}><p class="hint" id="certificateFile-hint">One certificate per upload, in PEM (Base-64) form.</p>${err("certificateFile")}</fieldset><button type="submit">Upload the next certificate</button></form>`;
-  return `<h2 id="idp-certs">${e(cap(d.idpLabel))}'s signing certificates</h2><div class="card">${explain}<div class="scroll"><table aria-labelledby="idp-certs"><thead><tr><th scope="col">Certificate</th><th scope="col">Expires</th><th scope="col">Fingerprint</th></tr></thead><tbody>${rows}</tbody></table></div>${fromUrl}${upload}</div>`;
+  return `<h2 id="idp-certs">${e(cap(d.idpLabel))}'s signing certificates</h2><div class="card">${switched}${explain}<div class="scroll"><table aria-labelledby="idp-certs"><thead><tr><th scope="col">Certificate</th><th scope="col">Expires</th><th scope="col">Fingerprint</th></tr></thead><tbody>${rows}</tbody></table></div>${fromUrl}${upload}</div>`;
 }
 
 const USE_LABEL = { signing: "Signing (our requests)", encryption: "Encryption (assertions to us)" } as const;

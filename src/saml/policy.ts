@@ -62,7 +62,13 @@ export interface SamlAssertion {
 }
 
 export type SamlValidationResult =
-  | { ok: true; assertion: SamlAssertion }
+  | {
+      ok: true;
+      assertion: SamlAssertion;
+      /** SHA-256 (lower-case hex of the DER) of the trusted certificate that verified the response's first
+       * checked signature (the Response's when signed, else the Assertion's): which IdP key signs now. */
+      signerSha256?: string;
+    }
   | { ok: false; code: import("./errors").SamlErrorCode; detail: string };
 
 export const DEFAULT_MAX_BYTES = 256 * 1024;

@@ -10,6 +10,7 @@ import { internal } from "../../src/component/_generated/api";
 import type { Id } from "../../src/component/_generated/dataModel";
 import { createTestSamlIdp, type TestSamlIdp } from "../../local/samlIdp";
 import { assembleCertificate, certificateToPem, generateSelfSignedCert, parseCertificate, tbsCertificate } from "../../src/saml/x509";
+import { when } from "../../src/portal/format";
 import { newGateway, snapshot, type TestGateway } from "../helpers";
 import { expectTracedFailure, IDP_BASE, postAcs, setupSaml, startLogin, testIdp } from "../saml/samlFlow";
 import { openPortal, type PortalClient } from "./portalClient";
@@ -194,6 +195,97 @@ describe("the IdP's next signing certificate", () => {
     const res = await portal.post(`${page}/idp`, { certificate: certificateToPem(nextIdp.certificate) });
     expect(res.status).toBe(409);
     expect(await trusted()).toHaveLength(4);
+  });
+});
+
+describe("which IdP certificate signs now", () => {
+  beforeEach(() => open());
+
+  const signedBy = async () => (await t.run((ctx) => ctx.db.get(connectionId)))!.idpSignedBy;
+  /** The IdP certificate rows of the page, each with its "signing now" mark (or null). */
+  async function marks(): Promise<{ html: string; rows: Array<{ role: string; mark: string | null }> }> {
+    const html = await (await portal.get(page)).text();
+    const table = html.slice(html.indexOf('aria-labelledby="idp-certs"'), html.indexOf('id="sp-certs"'));
+    const rows = [...table.matchAll(/<tr><td><strong>([^<]+)<\/strong>(.*?)<\/td>/g)].map((m) => ({
+      role: m[1]!,
+      mark: /Signing sign-ins now<\/span> <span class="muted">\(since ([^)]+)\)/.exec(m[2]!)?.[1] ?? null,
+    }));
+    return { html, rows };
+  }
+  const ALERT = "Your IdP now signs with the new certificate: make it current.";
+
+  it("no sign-in yet: no certificate is marked, no alert", async () => {
+    const { html, rows } = await marks();
+    expect(rows).toEqual([{ role: "In use now", mark: null }]);
+    expect(html).not.toContain(ALERT);
+  });
+
+  it("a sign-in signed by the current certificate marks it; after the upload, a sign-in signed by the next one marks that one and raises the alert", async () => {
+    const currentSha = (await parseCertificate(testIdp().certificate)).sha256;
+    const nextSha = (await parseCertificate(nextIdp.certificate)).sha256;
+    expect((await loginSignedBy(testIdp())).status).toBe(302);
+    const first = await signedBy();
+    expect(first?.sha256).toBe(currentSha);
+    let page1 = await marks();
+    expect(page1.rows).toEqual([{ role: "In use now", mark: when(first!.firstSeenAt) }]);
+    expect(page1.html).not.toContain(ALERT);
+
+    expect((await portal.post(`${page}/idp`, { certificate: certificateToPem(nextIdp.certificate) })).status).toBe(303);
+    page1 = await marks();
+    expect(page1.rows).toEqual([
+      { role: "In use now", mark: when(first!.firstSeenAt) },
+      { role: "Next (also accepted)", mark: null },
+    ]);
+    expect(page1.html).not.toContain(ALERT);
+
+    expect((await loginSignedBy(nextIdp)).status).toBe(302);
+    const second = await signedBy();
+    expect(second?.sha256).toBe(nextSha);
+    const page2 = await marks();
+    expect(page2.rows).toEqual([
+      { role: "In use now", mark: null },
+      { role: "Next (also accepted)", mark: when(second!.firstSeenAt) },
+    ]);
+    expect(page2.html).toContain(ALERT);
+
+    // Make current: the one signing is now the only (current) certificate, still marked; the alert is gone.
+    expect((await portal.post(`${page}/idp/promote`, { sha256: nextSha })).status).toBe(303);
+    const page3 = await marks();
+    expect(page3.rows).toEqual([{ role: "In use now", mark: when(second!.firstSeenAt) }]);
+    expect(page3.html).not.toContain(ALERT);
+  });
+
+  it("a second sign-in by the same certificate does not write the connection row", async () => {
+    expect((await loginSignedBy(testIdp())).status).toBe(302);
+    // A sentinel time: a write on every sign-in (with its own clock) would replace it.
+    const sha256 = (await parseCertificate(testIdp().certificate)).sha256;
+    expect((await signedBy())?.sha256).toBe(sha256);
+    await t.run((ctx) => ctx.db.patch(connectionId, { idpSignedBy: { sha256, firstSeenAt: 1 } }));
+    const before = await t.run((ctx) => ctx.db.get(connectionId));
+    expect((await loginSignedBy(testIdp())).status).toBe(302);
+    expect(await t.run((ctx) => ctx.db.get(connectionId))).toEqual(before);
+    expect((await marks()).rows).toEqual([{ role: "In use now", mark: when(1) }]);
+  });
+
+  it("a refused response records nothing: neither an untrusted signer nor a trusted signer whose sign-in fails", async () => {
+    expect((await loginSignedBy(testIdp())).status).toBe(302);
+    const first = await signedBy();
+    await portal.post(`${page}/idp`, { certificate: certificateToPem(nextIdp.certificate) });
+    // Unrelated key: refused by the validator; the row (and everything else) is unchanged (expectRefused snapshots).
+    await expectRefused(unrelatedIdp, "untrusted_certificate");
+    // The next key verifies, but the sign-in is refused later in the finish transaction (the membership is
+    // inactive): it is rolled back as a whole, so the new signer is not recorded either.
+    await t.run(async (ctx) => {
+      const m = (await ctx.db.query("memberships").collect())[0]!;
+      await ctx.db.patch(m._id, { status: "inactive" });
+    });
+    let before: Record<string, unknown[]> = {};
+    const res = await loginSignedBy(nextIdp, undefined, async () => {
+      before = await snapshot(t);
+    });
+    await expectTracedFailure(t, res, "signin_failed", before);
+    expect(await signedBy()).toEqual(first);
+    expect((await marks()).rows.map((r) => r.mark !== null)).toEqual([true, false]);
   });
 });
 

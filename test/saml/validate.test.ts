@@ -1,10 +1,12 @@
 // validateSamlResponse against the committed corpus (fixtures/saml, signed by xmlsec1 and samlify) and
 // the happy-path contract: what the SP side receives. Attack cases live in attacks*.test.ts.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { SignedXml } from "xml-crypto";
 import fc from "fast-check";
 import { validateSamlResponse } from "../../src/saml/node/validate";
 import { SAML_ERROR_CODES } from "../../src/saml/errors";
-import { b64, encryptedAssertion, expectedFor, fixture, manifest, NOW, signAssertion, stripSignatures, xmlOf } from "./validate-helpers";
+import { parseCertificate } from "../../src/saml/x509";
+import { b64, cert, encryptedAssertion, entraResigned, expectedFor, fixture, manifest, NOW, signAssertion, stripSignatures, xmlOf } from "./validate-helpers";
 
 const run = (file: string, over: Parameters<typeof expectedFor>[1] = {}, now = NOW) => {
   const f = fixture(file);
@@ -117,6 +119,48 @@ describe("what the SP side receives", () => {
     const wrapped = b64(xmlOf("okta/response-and-assertion-signed.xmlsec1.xml")).replace(/.{76}/g, "$&\r\n");
     const f = fixture("okta/response-and-assertion-signed.xmlsec1.xml");
     expect(await validateSamlResponse({ samlResponse: wrapped, now: NOW, expected: expectedFor(f.shape) })).toMatchObject({ ok: true });
+  });
+});
+
+describe("which trusted certificate verified (signerSha256, for the portal's rotation view)", () => {
+  // The fingerprint format is the portal's: src/saml/x509.ts (pure code), not the validator's node:crypto.
+  const sha = async (name: string) => (await parseCertificate(cert(name))).sha256;
+  const ENTRA_NO_KEYINFO = entraResigned((xml) => xml).replace(/<ds:KeyInfo>[\s\S]*?<\/ds:KeyInfo>/, "");
+  const entra = (certs: string[]) => validateSamlResponse({ samlResponse: b64(ENTRA_NO_KEYINFO), now: NOW, expected: expectedFor("entra", { certs }) });
+  // RSA verifications, counted where node-saml runs them (xml-crypto's SignedXml.checkSignature).
+  async function counted<T>(f: () => Promise<T>): Promise<[T, number]> {
+    const spy = vi.spyOn(SignedXml.prototype, "checkSignature");
+    try {
+      const r = await f();
+      return [r, spy.mock.calls.length];
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it("the signature names a trusted certificate (KeyInfo): that one, one verification per signature even with two trusted", async () => {
+    const [r, checks] = await counted(() => run("okta/response-and-assertion-signed.xmlsec1.xml")); // trusts okta + okta-next
+    expect(r).toMatchObject({ ok: true, signerSha256: await sha("idp-okta") });
+    expect(checks).toBe(2); // Response + Assertion, never the other trusted certificate
+  });
+
+  it("no KeyInfo and several trusted: the one that verifies, in either order (the extra verification only during rotation)", async () => {
+    expect(ENTRA_NO_KEYINFO).not.toContain("KeyInfo");
+    const [last, checksLast] = await counted(() => entra(["idp-okta", "idp-entra"]));
+    expect(last).toMatchObject({ ok: true, signerSha256: await sha("idp-entra") });
+    expect(checksLast).toBe(2);
+    const [first, checksFirst] = await counted(() => entra(["idp-entra", "idp-okta"]));
+    expect(first).toMatchObject({ ok: true, signerSha256: await sha("idp-entra") });
+    expect(checksFirst).toBe(1);
+    const [only, checksOnly] = await counted(() => entra(["idp-entra"]));
+    expect(only).toMatchObject({ ok: true, signerSha256: await sha("idp-entra") });
+    expect(checksOnly).toBe(1);
+    // None of them verifies: refused as before, nothing named.
+    expect(await entra(["idp-okta", "idp-google"])).toEqual({ ok: false, code: "signature_invalid", detail: "the Assertion signature does not verify with a trusted certificate" });
+  });
+
+  it("encrypted assertion: the certificate that verified the decrypted assertion's signature", async () => {
+    expect(await run("adfs/encrypted-aes128gcm.xmlsec1.xml", { decryptionKeys: ["sp-enc-new"] })).toMatchObject({ ok: true, signerSha256: await sha("idp-adfs") });
   });
 });
 

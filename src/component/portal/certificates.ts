@@ -30,7 +30,9 @@ export const view = internalQuery({
     const idpCertificates: IdpCertRow[] = await Promise.all(
       cfg.idp.certificates.map(async (cert, i) => {
         const info = await parseCertificate(cert);
-        return { role: i === 0 ? "current" : "next", subjectCn: info.subjectCn, notAfter: info.notAfter, sha256: info.sha256 } as const;
+        // The certificate that verified the latest sign-in (saml/acs:finish records it when it changes).
+        const signing = c.idpSignedBy?.sha256 === info.sha256 ? { signingSince: c.idpSignedBy.firstSeenAt } : {};
+        return { role: i === 0 ? "current" : "next", subjectCn: info.subjectCn, notAfter: info.notAfter, sha256: info.sha256, ...signing } as const;
       }),
     );
     const rows = await ctx.db

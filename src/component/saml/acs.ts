@@ -60,9 +60,9 @@ export const load = internalQuery({
 });
 
 export const finish = internalMutation({
-  args: { connectionId: v.id("connections"), relayState: v.optional(v.string()), assertion: assertionValidator },
+  args: { connectionId: v.id("connections"), relayState: v.optional(v.string()), assertion: assertionValidator, signerSha256: v.optional(v.string()) },
   returns: v.object({ redirectTo: v.string() }),
-  handler: async (ctx, { connectionId, relayState, assertion }) => {
+  handler: async (ctx, { connectionId, relayState, assertion, signerSha256 }) => {
     const now = Date.now();
     const connection = await ctx.db.get(connectionId);
     if (!connection || connection.kind !== "saml") throw samlFail("connection_unknown", "connection vanished");
@@ -90,6 +90,12 @@ export const finish = internalMutation({
     } catch (e) {
       if (e instanceof MappingError) throw samlFail("subject_missing", e.message);
       throw e;
+    }
+
+    // Which IdP certificate signs now (the portal's certificates page). Written only when it changes; this
+    // transaction is all or nothing, so a sign-in refused below records nothing.
+    if (signerSha256 !== undefined && connection.idpSignedBy?.sha256 !== signerSha256) {
+      await ctx.db.patch(connectionId, { idpSignedBy: { sha256: signerSha256, firstSeenAt: now } });
     }
 
     // 3a. Unsolicited (IdP-initiated): no request to bind to. We never mint a session from it; the browser goes

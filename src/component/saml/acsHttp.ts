@@ -83,6 +83,7 @@ export async function acs(ctx: ActionCtx, request: Request, connection: string):
       connectionId: loaded.connectionId,
       relayState: form.relayState,
       assertion: result.assertion,
+      signerSha256: result.signerSha256,
     });
     return new Response(null, { status: 302, headers: { location: redirectTo, "cache-control": "no-store" } });
   } catch (e) {

@@ -74,6 +74,9 @@ export const coreTables = {
     config: v.any(),
     /** value → role rules applied to the IdP's groups / roles. */
     roleRules: v.optional(v.array(v.object({ value: v.string(), role: v.string() }))),
+    /** SAML: the trusted IdP certificate (SHA-256 hex) that verified the latest sign-in, and since when it does.
+     * Written only when it changes (saml/acs:finish), so sign-ins do not contend on this row. */
+    idpSignedBy: v.optional(v.object({ sha256: v.string(), firstSeenAt: v.number() })),
     createdAt: v.number(),
     updatedAt: v.number(),
   }).index("by_group", ["groupId"]),

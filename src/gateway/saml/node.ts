@@ -30,6 +30,7 @@ export const validateResponse = internalAction({
     v.object({
       ok: v.literal(true),
       assertion: assertionValidator,
+      signerSha256: v.optional(v.string()),
     }),
     v.object({ ok: v.literal(false), code: v.string(), detail: v.string() }),
   ),

@@ -24,7 +24,7 @@
 // pinned by package.json and test/saml/validate.test.ts checks that the functions are there.
 import { decryptXml, getVerifiedXml } from "@node-saml/node-saml/lib/xml.js";
 import { DOMParser } from "@xmldom/xmldom";
-import { X509Certificate, constants as cryptoConstants, createPrivateKey, privateDecrypt, type KeyObject } from "node:crypto";
+import { X509Certificate, constants as cryptoConstants, createHash, createPrivateKey, privateDecrypt, type KeyObject } from "node:crypto";
 import { SamlError, type SamlErrorCode } from "../errors";
 import {
   NS,
@@ -121,15 +121,18 @@ function certDer(cert: string): string {
 interface Trust {
   /** DER base64 (no whitespace) → PEM */
   byDer: Map<string, string>;
+  /** PEM → SHA-256 of the DER, lower-case hex (the fingerprint src/saml/x509.ts and the portal show). */
+  sha256ByPem: Map<string, string>;
 }
 
 // Parsed certificates, per process (a Convex node action instance serves many requests): X.509
 // parsing is a measurable share of one validation. Bounded; keyed by the configured text itself.
-const certCache = new Map<string, { der: string; pem: string }>();
+const certCache = new Map<string, { der: string; pem: string; sha256: string }>();
 
 function loadTrust(certs: string[]): Trust {
   if (!Array.isArray(certs) || certs.length === 0) fail("invalid_configuration", "expected.idpCertificates is empty");
   const byDer = new Map<string, string>();
+  const sha256ByPem = new Map<string, string>();
   certs.forEach((c, i) => {
     if (typeof c !== "string") fail("invalid_configuration", `expected.idpCertificates[${i}] is not a string`);
     let hit = certCache.get(c);
@@ -146,13 +149,14 @@ function loadTrust(certs: string[]): Trust {
       if (x509.publicKey.asymmetricKeyType === "rsa" && (details?.modulusLength ?? 0) < 2048) {
         fail("invalid_configuration", `expected.idpCertificates[${i}] has an RSA key shorter than 2048 bits`);
       }
-      hit = { der, pem: x509.toString() };
+      hit = { der, pem: x509.toString(), sha256: createHash("sha256").update(x509.raw).digest("hex") };
       if (certCache.size >= 256) certCache.clear();
       certCache.set(c, hit);
     }
     byDer.set(hit.der, hit.pem);
+    sha256ByPem.set(hit.pem, hit.sha256);
   });
-  return { byDer };
+  return { byDer, sha256ByPem };
 }
 
 function attr(el: XElement | undefined | null, name: string): string {
@@ -350,21 +354,32 @@ function selectDecryptionKey(encryptedAssertion: XElement, keys: string[]): stri
   fail("decryption_failed", "no configured SP key decrypts the EncryptedKey");
 }
 
+interface Verified {
+  /** The canonical bytes the signature covers. */
+  bytes: string;
+  /** The trusted PEM that verified it. */
+  pem: string;
+}
+
 /**
  * node-saml's signature verification (getVerifiedXml: exactly one enveloped signature, one reference
  * that must be the signature's parent, unique ID, at most two transforms, xml-crypto checkSignature
- * against the configured PEMs only) → the canonical bytes that signature covers, or a SamlError.
+ * against the configured PEMs only) → the canonical bytes that signature covers and the PEM that
+ * verified them, or a SamlError. getVerifiedXml tries its PEMs in order and returns the first that
+ * verifies without saying which; with several, they are handed to it one at a time, in the same order
+ * (the same checks and the same RSA verifications: its per-PEM loop, unrolled), so the signer is known.
  */
-function verifiedBytes(fullXml: string, node: XElement, pems: string[], what: string): string {
-  let bytes: string | null;
+function verifiedBytes(fullXml: string, node: XElement, pems: string[], what: string): Verified {
   try {
-    bytes = getVerifiedXml(fullXml, node as unknown as Element, pems);
+    for (const pem of pems) {
+      const bytes = getVerifiedXml(fullXml, node as unknown as Element, [pem]);
+      if (bytes) return { bytes, pem };
+    }
   } catch (e) {
     const msg = e instanceof Error ? e.message.replace(/\s+/g, " ").slice(0, 120) : "error";
     fail("signature_invalid", `${what} signature: ${msg}`);
   }
-  if (!bytes) fail("signature_invalid", `the ${what} signature does not verify with a trusted certificate`);
-  return bytes;
+  fail("signature_invalid", `the ${what} signature does not verify with a trusted certificate`);
 }
 
 function verifiedRoot(bytes: string, ns: string, local: string, what: string): XElement {
@@ -381,7 +396,7 @@ async function decryptAssertion(encryptedAssertion: XElement, key: string): Prom
   }
 }
 
-async function run(input: SamlValidationInput): Promise<SamlAssertion> {
+async function run(input: SamlValidationInput): Promise<{ assertion: SamlAssertion; signerSha256?: string }> {
   if (!input || typeof input !== "object" || typeof input.samlResponse !== "string" || !input.expected || !Number.isFinite(input.now)) {
     fail("invalid_configuration", "validateSamlResponse called with an invalid input");
   }
@@ -406,14 +421,22 @@ async function run(input: SamlValidationInput): Promise<SamlAssertion> {
   if (!isEl(root, NS.protocol, "Response")) fail("malformed_response", "document element is not a samlp:Response");
   const trust = loadTrust(expected.idpCertificates);
   const scan = scanEnvelope(root, expected, trust);
+  // The certificate that verified the first signature checked (the Response's when it is signed), for
+  // the portal's "which certificate signs now" during rotation. Observation only: it decides nothing.
+  let signerPem: string | undefined;
+  const verify = (fullXml: string, node: XElement, pems: string[], what: string): string => {
+    const v = verifiedBytes(fullXml, node, pems, what);
+    signerPem ??= v.pem;
+    return v.bytes;
+  };
 
   // 5: signatures (node-saml), on the same DOM. A Response signature, when present, must verify —
   // node-saml alone would silently fall back to the assertion's signature.
-  const verifiedResponse = scan.responseSigned ? verifiedRoot(verifiedBytes(xml, root, scan.pems, "Response"), NS.protocol, "Response", "Response") : null;
+  const verifiedResponse = scan.responseSigned ? verifiedRoot(verify(xml, root, scan.pems, "Response"), NS.protocol, "Response", "Response") : null;
   let verifiedAssertion: XElement | undefined;
   if (!scan.encrypted) {
     if (scan.assertionSigned && (expected.wantAssertionsSigned || !verifiedResponse)) {
-      const bytes = verifiedBytes(xml, scan.assertion, scan.pems, "Assertion");
+      const bytes = verify(xml, scan.assertion, scan.pems, "Assertion");
       // Response unsigned: read from the bytes the assertion's signature covers. Response signed too:
       // read from the signed Response bytes, already parsed (they cover this assertion as well).
       if (!verifiedResponse) verifiedAssertion = verifiedRoot(bytes, NS.assertion, "Assertion", "Assertion");
@@ -448,7 +471,7 @@ async function run(input: SamlValidationInput): Promise<SamlAssertion> {
         fail(verifiedResponse ? "assertion_unsigned" : "signature_missing", "the decrypted Assertion is not signed");
       }
       const { pems } = checkSignatures(w.signatures, [decrypted], expected, trust);
-      verifiedAssertion = verifiedRoot(verifiedBytes(plaintext, decrypted, pems, "Assertion"), NS.assertion, "Assertion", "Assertion");
+      verifiedAssertion = verifiedRoot(verify(plaintext, decrypted, pems, "Assertion"), NS.assertion, "Assertion", "Assertion");
     } else {
       // Response-only signature (opt-in): the ciphertext was signed, so the plaintext is the IdP's.
       checkSignatures(w.signatures, [decrypted], expected, trust);
@@ -464,23 +487,26 @@ async function run(input: SamlValidationInput): Promise<SamlAssertion> {
     const irt = root.getAttribute("InResponseTo");
     responseInResponseTo = irt === null || irt === "" ? null : irt;
   }
-  return checkAssertion(verifiedAssertion, {
+  const assertion = checkAssertion(verifiedAssertion, {
     now: input.now,
     expected,
     responseInResponseTo,
     responseSigned: verifiedResponse !== null,
   });
+  const signerSha256 = signerPem === undefined ? undefined : trust.sha256ByPem.get(signerPem);
+  return signerSha256 === undefined ? { assertion } : { assertion, signerSha256 };
 }
 
 /**
  * Validate a posted SAMLResponse for one connection. Never throws for bad input: every failure is
  * `{ ok: false, code, detail }` with a code from SAML_ERROR_CODES; `detail` is private (trace only).
  * Replay (assertion ID) and single use of InResponseTo are the caller's mutation's job, using
- * `assertion.id`, `assertion.notOnOrAfter` and `assertion.inResponseTo`.
+ * `assertion.id`, `assertion.notOnOrAfter` and `assertion.inResponseTo`. `signerSha256` names the trusted
+ * certificate that verified the response (SHA-256 of its DER, lower-case hex).
  */
 export async function validateSamlResponse(input: SamlValidationInput): Promise<SamlValidationResult> {
   try {
-    return { ok: true, assertion: await run(input) };
+    return { ok: true, ...(await run(input)) };
   } catch (err) {
     if (err instanceof SamlError) return { ok: false, code: err.code, detail: err.detail };
     const name = err instanceof Error ? err.name : "unknown";
