@@ -70,7 +70,7 @@ function idpSection(chrome: Chrome, d: CertificatesPageData, base: string): stri
   const rows = d.idpCertificates
     .map((c) => {
       const role = c.role === "current" ? "In use now" : "Next (also accepted)";
-      const signing = c.signingSince !== undefined ? `<br><span class="badge ok">Signing sign-ins now</span> <span class="muted">(since ${e(when(c.signingSince))})</span>` : "";
+      const signing = c.signingSince !== undefined ? `<br><span class="badge ok">Signing sign-ins now</span><br><span class="muted">(since ${e(when(c.signingSince))})</span>` : "";
       const actions =
         c.role === "next"
           ? `<div class="actions">${action(chrome, `${base}/idp/promote`, "Make current, remove the old one", { fields: { sha256: c.sha256 }, aria: `Make current, remove the old one (certificate ${c.sha256.slice(0, 8)})` })}${action(chrome, `${base}/idp/remove`, "Remove", { danger: true, fields: { sha256: c.sha256 }, aria: `Remove (next certificate ${c.sha256.slice(0, 8)})` })}</div>`
@@ -79,11 +79,12 @@ function idpSection(chrome: Chrome, d: CertificatesPageData, base: string): stri
     })
     .join("");
   // The IdP already signs with the next certificate: time to make it current (the signal the admin waits for).
-  const switched = d.idpCertificates.some((c) => c.role === "next" && c.signingSince !== undefined)
+  const nextSigns = d.idpCertificates.some((c) => c.role === "next" && c.signingSince !== undefined);
+  const switched = nextSigns
     ? `<div class="notice" role="status"><strong>${e(cap(d.idpLabel))} now signs with the new certificate: make it current.</strong> Press “Make current, remove the old one” next to it.</div>`
     : "";
   const explain = hasNext
-    ? `<p>${e(cap(d.idpLabel))} may sign with either certificate now: sign-ins keep working while it switches. <strong>Once ${e(d.idpLabel)} signs with the new certificate</strong>, press “Make current, remove the old one”.</p>`
+    ? `<p>${e(cap(d.idpLabel))} may sign with either certificate now: sign-ins keep working while it switches.${nextSigns ? "" : ` <strong>Once ${e(d.idpLabel)} signs with the new certificate</strong> (this page marks the one signing sign-ins now), press “Make current, remove the old one”.`}</p>`
     : `<p>Before ${e(d.idpLabel)}'s certificate expires, it creates a new one. Upload that new certificate here <strong>before</strong> ${e(d.idpLabel)} starts using it: both are then accepted, so nobody is locked out during the switch.</p>`;
   const fromUrl = d.metadataUrl
     ? `<p class="hint">This connection re-reads ${e(d.idpLabel)}'s metadata URL every day and then trusts exactly the certificates published there; an uploaded certificate lasts until that refresh.</p>`

@@ -16,6 +16,7 @@ import { PORTAL_CLIENT } from "../../local/oidcIdp";
 import { haveChromium, launchChromium } from "./browser";
 import { artifactsDir } from "./artifacts";
 import { certificateToPem, generateSelfSignedCert } from "../../src/saml/x509";
+import { createTestSamlIdp } from "../../local/samlIdp";
 
 const SHOTS = artifactsDir("portal");
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -164,6 +165,8 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     await page.getByRole("link", { name: /Manage certificates/ }).click();
     await page.waitForURL(/\/certificates$/);
     expect(await page.textContent("h1")).toContain("Certificates of Okta");
+    // The demo app's sign-in (previous test) was signed by the built-in IdP's key: the current certificate.
+    expect(await page.locator("tr", { hasText: "In use now" }).first().textContent()).toMatch(/Signing sign-ins now\s*\(since \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)/);
     await look(page, "18-certificates");
 
     await page.fill("#certificate", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----");
@@ -184,6 +187,37 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     await page.getByRole("button", { name: /^Remove \(next certificate/ }).click();
     await page.waitForURL(/done=idp_removed/);
     expect(await page.textContent("main")).not.toContain("Next (also accepted)");
+
+    // The IdP rolls its signing key (same entity ID, a new key). Its new certificate is uploaded as the next one;
+    // then a real sign-in from the demo app, answered by the rotated IdP, marks that one and raises the alert.
+    const rotated = createTestSamlIdp({ baseUrl: `${gw.url}/_idp/saml` });
+    await page.setInputFiles("#certificateFile", { name: "okta-rotated.pem", mimeType: "application/x-pem-file", buffer: Buffer.from(certificateToPem(rotated.certificate)) });
+    await page.getByRole("button", { name: "Upload the next certificate" }).click();
+    await page.waitForURL(/done=idp_added/);
+    const appContext = await browser.newContext();
+    const app = await appContext.newPage();
+    await app.route(`${gw.url}/_idp/saml/**`, async (route) => {
+      const r = route.request();
+      const res = await rotated.handle(new Request(r.url(), { method: r.method(), headers: r.headers(), body: r.postDataBuffer() ?? undefined }));
+      if (!res) return route.continue();
+      await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()) });
+    });
+    await app.goto(`${gw.url}/demo`);
+    await app.getByRole("button", { name: "Sign in with Okta (portal)" }).click();
+    await app.waitForSelector("#email");
+    await app.fill("#email", "grace@demo.example");
+    await app.click("#signin");
+    await app.waitForSelector("#session:not([hidden])");
+    await appContext.close();
+    await page.goto(`${gw.url}/portal/sso/c/${oktaConnectionId}/certificates`);
+    expect(await page.textContent("[role=status]")).toContain("Okta now signs with the new certificate: make it current.");
+    expect(await page.locator("tr", { hasText: "Next (also accepted)" }).textContent()).toContain("Signing sign-ins now");
+    expect(await page.locator("tr", { hasText: "In use now" }).first().textContent()).not.toContain("Signing sign-ins now");
+    await look(page, "20-certificates-idp-next-signing");
+    // Not made current here: the built-in IdP keeps its key for the later steps, so the rotated one is removed.
+    await page.getByRole("button", { name: /^Remove \(next certificate/ }).click();
+    await page.waitForURL(/done=idp_removed/);
+    expect(await page.textContent("main")).not.toContain("Signing sign-ins now");
 
     await page.getByRole("button", { name: "Create next SP certificate" }).click();
     await page.waitForURL(/done=sp_next/);

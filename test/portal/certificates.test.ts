@@ -208,7 +208,7 @@ describe("which IdP certificate signs now", () => {
     const table = html.slice(html.indexOf('aria-labelledby="idp-certs"'), html.indexOf('id="sp-certs"'));
     const rows = [...table.matchAll(/<tr><td><strong>([^<]+)<\/strong>(.*?)<\/td>/g)].map((m) => ({
       role: m[1]!,
-      mark: /Signing sign-ins now<\/span> <span class="muted">\(since ([^)]+)\)/.exec(m[2]!)?.[1] ?? null,
+      mark: /Signing sign-ins now<\/span><br><span class="muted">\(since ([^)]+)\)/.exec(m[2]!)?.[1] ?? null,
     }));
     return { html, rows };
   }
