@@ -57,6 +57,16 @@ async function look(page: Page, name: string) {
   expect(violations, `${name}: accessibility`).toEqual([]);
 }
 
+/** The demo app's "Sign in with Okta (portal)" button, through the SAML IdP's login form, back to a session. */
+async function signInFromDemoApp(app: Page) {
+  await app.goto(`${gw.url}/demo`);
+  await app.getByRole("button", { name: "Sign in with Okta (portal)" }).click();
+  await app.waitForSelector("#email");
+  await app.fill("#email", "grace@demo.example");
+  await app.click("#signin");
+  await app.waitForSelector("#session:not([hidden])");
+}
+
 describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
   beforeAll(async () => {
     process.env.GATEWAY_DOH_URL = await startDohStub();
@@ -149,12 +159,7 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     // The demo app signs in through the new connection.
     gw.buttons.push({ label: "Sign in with Okta (portal)", authorizeQuery: { connection: connectionId } });
     const app = await context.newPage();
-    await app.goto(`${gw.url}/demo`);
-    await app.getByRole("button", { name: "Sign in with Okta (portal)" }).click();
-    await app.waitForSelector("#email");
-    await app.fill("#email", "grace@demo.example");
-    await app.click("#signin");
-    await app.waitForSelector("#session:not([hidden])");
+    await signInFromDemoApp(app);
     expect(await app.textContent("#who")).toContain("grace@demo.example");
     expect(await app.textContent("#method")).toBe("saml");
     await app.close();
@@ -202,12 +207,7 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
       if (!res) return route.continue();
       await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()) });
     });
-    await app.goto(`${gw.url}/demo`);
-    await app.getByRole("button", { name: "Sign in with Okta (portal)" }).click();
-    await app.waitForSelector("#email");
-    await app.fill("#email", "grace@demo.example");
-    await app.click("#signin");
-    await app.waitForSelector("#session:not([hidden])");
+    await signInFromDemoApp(app);
     await appContext.close();
     await page.goto(`${gw.url}/portal/sso/c/${oktaConnectionId}/certificates`);
     expect(await page.textContent("[role=status]")).toContain("Okta now signs with the new certificate: make it current.");
