@@ -203,7 +203,7 @@ describe.skipIf(!haveChromium)("setup portal (Chromium)", () => {
     const app = await appContext.newPage();
     await app.route(`${gw.url}/_idp/saml/**`, async (route) => {
       const r = route.request();
-      const res = await rotated.handle(new Request(r.url(), { method: r.method(), headers: r.headers(), body: r.postDataBuffer() ?? undefined }));
+      const res = await rotated.handle(new Request(r.url(), { method: r.method(), headers: r.headers(), body: r.postData() ?? undefined }));
       if (!res) return route.continue();
       await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()) });
     });
