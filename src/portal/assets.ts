@@ -46,6 +46,7 @@ main{overflow-wrap:break-word}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top;overflow-wrap:break-word}
 .scroll{overflow-x:auto}
+@media (max-width:640px){table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:auto}table.stack tr{border-bottom:1px solid #d0d7de;padding:.5rem 0}table.stack td{border:0;padding:.15rem 0}table.stack td[data-label]::before{content:attr(data-label) ": ";color:#59636e}}
 code,pre{font-family:ui-monospace,Menlo,monospace;font-size:.85rem;overflow-wrap:anywhere}
 pre{white-space:pre-wrap;background:#f6f8fa;padding:.5rem;border-radius:6px}
 .muted{color:#59636e}

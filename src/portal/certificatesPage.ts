@@ -75,7 +75,7 @@ function idpSection(chrome: Chrome, d: CertificatesPageData, base: string): stri
         c.role === "next"
           ? `<div class="actions">${action(chrome, `${base}/idp/promote`, "Make current, remove the old one", { fields: { sha256: c.sha256 }, aria: `Make current, remove the old one (certificate ${c.sha256.slice(0, 8)})` })}${action(chrome, `${base}/idp/remove`, "Remove", { danger: true, fields: { sha256: c.sha256 }, aria: `Remove (next certificate ${c.sha256.slice(0, 8)})` })}</div>`
           : "";
-      return `<tr><td><strong>${role}</strong><br>${e(c.subjectCn ?? "—")}${signing}</td><td>${expiryCell(c.notAfter, d)}</td><td>${fingerprint(c.sha256)}${actions}</td></tr>`;
+      return `<tr><td><strong>${role}</strong><br>${e(c.subjectCn ?? "—")}${signing}</td><td data-label="Expires">${expiryCell(c.notAfter, d)}</td><td data-label="Fingerprint">${fingerprint(c.sha256)}${actions}</td></tr>`;
     })
     .join("");
   // The IdP already signs with the next certificate: time to make it current (the signal the admin waits for).
@@ -94,7 +94,7 @@ function idpSection(chrome: Chrome, d: CertificatesPageData, base: string): stri
   const upload = d.idpCertificates.length >= 4
     ? `<p class="muted">Four certificates are trusted already: remove one before uploading another.</p>`
     : `<form method="post" action="${e(base)}/idp" enctype="multipart/form-data">${csrfField(chrome.csrf)}<fieldset><legend>Upload the next certificate</legend><label for="certificate">Certificate (PEM)</label><textarea id="certificate" name="certificate" rows="6" spellcheck="false" placeholder="-----BEGIN CERTIFICATE-----"${invalid("certificate")}>${e(d.form.certificate ?? "")}</textarea><p class="hint" id="certificate-hint">Paste the IdP's new signing certificate, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----. Never a private key.</p>${err("certificate")}<label for="certificateFile">Or choose the certificate file (.pem, .cer, .crt)</label><input type="file" id="certificateFile" name="certificateFile" accept=".pem,.cer,.crt,application/x-x509-ca-cert,application/x-pem-file"${invalid("certificateFile")}><p class="hint" id="certificateFile-hint">One certificate per upload, in PEM (Base-64) form.</p>${err("certificateFile")}</fieldset><button type="submit">Upload the next certificate</button></form>`;
-  return `<h2 id="idp-certs">${e(cap(d.idpLabel))}'s signing certificates</h2><div class="card">${switched}${explain}<div class="scroll"><table aria-labelledby="idp-certs"><thead><tr><th scope="col">Certificate</th><th scope="col">Expires</th><th scope="col">Fingerprint</th></tr></thead><tbody>${rows}</tbody></table></div>${fromUrl}${upload}</div>`;
+  return `<h2 id="idp-certs">${e(cap(d.idpLabel))}'s signing certificates</h2><div class="card">${switched}${explain}<div class="scroll"><table class="stack" aria-labelledby="idp-certs"><thead><tr><th scope="col">Certificate</th><th scope="col">Expires</th><th scope="col">Fingerprint</th></tr></thead><tbody>${rows}</tbody></table></div>${fromUrl}${upload}</div>`;
 }
 
 const USE_LABEL = { signing: "Signing (our requests)", encryption: "Encryption (assertions to us)" } as const;
@@ -107,7 +107,7 @@ function spSection(chrome: Chrome, d: CertificatesPageData, base: string): strin
     .sort((a, b) => order[a.status] - order[b.status] || a.use.localeCompare(b.use))
     .map(
       (k) =>
-        `<tr><td><strong>${STATUS_LABEL[k.status]}</strong><br>${USE_LABEL[k.use]}</td><td>${expiryCell(k.notAfter, d)}</td><td>${fingerprint(k.sha256)}</td></tr>`,
+        `<tr><td><strong>${STATUS_LABEL[k.status]}</strong><br>${USE_LABEL[k.use]}</td><td data-label="Expires">${expiryCell(k.notAfter, d)}</td><td data-label="Fingerprint">${fingerprint(k.sha256)}</td></tr>`,
     )
     .join("");
   const used = d.sp.signs || d.sp.encrypts;
@@ -129,7 +129,7 @@ function spSection(chrome: Chrome, d: CertificatesPageData, base: string): strin
       : `${cap(d.idpLabel)} does not use our certificates, so you can retire the old one now.`;
     step = `<p><strong>Step 3 of 3.</strong> We use the new certificate. The old one is no longer published but still decrypts assertions, for an IdP that has not picked up the change yet. ${e(retireWhen)}</p>${metadataLinks(d)}<div class="actions">${action(chrome, `${base}/sp/retire`, "Retire the old certificate", { danger: true })}</div>`;
   }
-  return `<h2 id="sp-certs">Our certificates (service provider)</h2><div class="card">${relevance}<div class="scroll"><table aria-labelledby="sp-certs"><thead><tr><th scope="col">Certificate</th><th scope="col">Expires</th><th scope="col">Fingerprint</th></tr></thead><tbody>${rows}</tbody></table></div>${step}</div>`;
+  return `<h2 id="sp-certs">Our certificates (service provider)</h2><div class="card">${relevance}<div class="scroll"><table class="stack" aria-labelledby="sp-certs"><thead><tr><th scope="col">Certificate</th><th scope="col">Expires</th><th scope="col">Fingerprint</th></tr></thead><tbody>${rows}</tbody></table></div>${step}</div>`;
 }
 
 function metadataLinks(d: CertificatesPageData): string {
