@@ -20,10 +20,18 @@ const SYNC_PATH = /^\/api\/[^/]+\/sync$/;
 /** One entry of auth.config.ts: an OIDC provider (`domain`) or a custom JWT provider (`issuer` + `jwks`). */
 type AuthProvider = { domain?: string; issuer?: string; jwks?: string; applicationID?: string; type?: string; algorithm?: string };
 
+let authConfigLoads = 0;
+
+/**
+ * The app's auth.config.ts, evaluated anew for each engine, as a deployment evaluates it with its own env: it reads
+ * process.env (CONVEX_SITE_URL) when evaluated, and a module cached by an earlier engine in the same process (another
+ * local gateway, another port) would name that gateway's issuer.
+ */
 async function loadAuthConfig(convexDir: string): Promise<AuthProvider[]> {
   const file = ["auth.config.ts", "auth.config.js"].map((f) => join(convexDir, f)).find((f) => existsSync(f));
   if (!file) return [];
-  const config = ((await import(pathToFileURL(file).href)) as { default?: { providers?: AuthProvider[] } }).default;
+  const href = `${pathToFileURL(file).href}?engine=${++authConfigLoads}`;
+  const config = ((await import(href)) as { default?: { providers?: AuthProvider[] } }).default;
   return config?.providers ?? [];
 }
 
