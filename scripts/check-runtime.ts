@@ -43,10 +43,42 @@ interface Bundled {
 }
 
 const bundles = new Map<string, Promise<Bundled>>();
+const bundleKey = (file: string, root: string) => `${root}\0${file}`;
+
+/**
+ * One esbuild run as the Convex CLI bundles for the default runtime (platform browser, conditions convex + module),
+ * Node built-ins kept external and reported to `onBuiltin` with the file that imports them.
+ */
+function buildForDefaultRuntime(entryPoints: string[], root: string, onBuiltin: (builtin: string, importer: string) => void) {
+  return build({
+    entryPoints,
+    bundle: true,
+    write: false,
+    metafile: true,
+    ...(entryPoints.length > 1 ? { outdir: join(root, ".runtime-check") } : {}),
+    absWorkingDir: root,
+    platform: "browser",
+    format: "esm",
+    conditions: ["convex", "module"],
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "node-builtins",
+        setup(b) {
+          b.onResolve({ filter: /.*/ }, (args) => {
+            if (!NODE_BUILTINS.has(args.path)) return undefined;
+            onBuiltin(args.path, resolve(root, args.importer));
+            return { path: args.path, external: true };
+          });
+        },
+      },
+    ],
+  });
+}
 
 /** Bundles one module as the Convex CLI does for the default runtime (once per process: both checks read it). */
 function bundle(file: string, root: string): Promise<Bundled> {
-  const key = `${root}\0${file}`;
+  const key = bundleKey(file, root);
   let made = bundles.get(key);
   if (!made) bundles.set(key, (made = bundleOnce(file, root)));
   return made;
@@ -55,31 +87,7 @@ function bundle(file: string, root: string): Promise<Bundled> {
 async function bundleOnce(file: string, root: string): Promise<Bundled> {
   const builtins: string[] = [];
   try {
-    const result = await build({
-      entryPoints: [file],
-      bundle: true,
-      write: false,
-      metafile: true,
-      absWorkingDir: root,
-      platform: "browser",
-      format: "esm",
-      conditions: ["convex", "module"],
-      logLevel: "silent",
-      plugins: [
-        {
-          name: "node-builtins",
-          setup(b) {
-            b.onResolve({ filter: /.*/ }, (args) => {
-              if (NODE_BUILTINS.has(args.path)) {
-                builtins.push(`${args.path} (imported by ${relative(root, args.importer)})`);
-                return { path: args.path, external: true };
-              }
-              return undefined;
-            });
-          },
-        },
-      ],
-    });
+    const result = await buildForDefaultRuntime([file], root, (builtin, importer) => builtins.push(`${builtin} (imported by ${relative(root, importer)})`));
     const inputs = Object.keys((result.metafile as Metafile).inputs).map((p) => resolve(root, p));
     return { builtins, errors: [], inputs };
   } catch (err) {
@@ -94,35 +102,14 @@ async function bundleOnce(file: string, root: string): Promise<Bundled> {
  * run: then nothing is kept, and `bundle` builds the modules one by one to say which module it is.
  */
 async function bundleAll(files: string[], root: string): Promise<void> {
-  const todo = [...new Set(files)].filter((file) => !bundles.has(`${root}\0${file}`));
+  const todo = [...new Set(files)].filter((file) => !bundles.has(bundleKey(file, root)));
   if (todo.length < 2) return;
   const importers = new Map<string, Set<string>>(); // a Node built-in → the files that import it
   try {
-    const result = await build({
-      entryPoints: todo,
-      bundle: true,
-      write: false,
-      metafile: true,
-      outdir: join(root, ".runtime-check"),
-      absWorkingDir: root,
-      platform: "browser",
-      format: "esm",
-      conditions: ["convex", "module"],
-      logLevel: "silent",
-      plugins: [
-        {
-          name: "node-builtins",
-          setup(b) {
-            b.onResolve({ filter: /.*/ }, (args) => {
-              if (!NODE_BUILTINS.has(args.path)) return undefined;
-              const seen = importers.get(args.path) ?? new Set<string>();
-              seen.add(resolve(root, args.importer));
-              importers.set(args.path, seen);
-              return { path: args.path, external: true };
-            });
-          },
-        },
-      ],
+    const result = await buildForDefaultRuntime(todo, root, (builtin, importer) => {
+      const seen = importers.get(builtin) ?? new Set<string>();
+      seen.add(importer);
+      importers.set(builtin, seen);
     });
     for (const output of Object.values((result.metafile as Metafile).outputs)) {
       if (!output.entryPoint) continue;
@@ -133,7 +120,7 @@ async function bundleAll(files: string[], root: string): Promise<void> {
           const by = [...(importers.get(i.path) ?? [])].filter((f) => inputs.includes(f)).map((f) => relative(root, f));
           return `${i.path} (imported by ${by.join(", ") || "?"})`;
         });
-      bundles.set(`${root}\0${resolve(root, output.entryPoint)}`, Promise.resolve({ builtins, errors: [], inputs }));
+      bundles.set(bundleKey(resolve(root, output.entryPoint), root), Promise.resolve({ builtins, errors: [], inputs }));
     }
   } catch {
     // Left to `bundle`, one module at a time, which attributes the error.
